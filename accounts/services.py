@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from . import demo
+from .models import Role, User
+
+
+def profile_can_edit(*, actor: User, profile: User) -> bool:
+    """Members edit their own profile only; everyone else's is edited in admin."""
+    return actor.pk == profile.pk
+
+
+@transaction.atomic
+def profile_update(*, actor: User, profile: User, data: dict[str, str]) -> User:
+    if not profile_can_edit(actor=actor, profile=profile):
+        raise PermissionDenied("You can only edit your own profile.")
+    for field, value in data.items():
+        setattr(profile, field, value)
+    profile.full_clean()
+    profile.save(update_fields=[*data.keys()])
+    return profile
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    created: int
+    existing: int
+    logins: list[tuple[str, str, str]]  # (role, username, password)
+
+
+def _seed_person(person: demo.DemoPerson, role: str) -> bool:
+    user, created = User.objects.get_or_create(
+        username=person.username,
+        defaults={
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "display_name": person.display_name,
+            "email": person.email,
+            "mobile_phone": person.mobile,
+            "clubos_member_id": person.clubos_id,
+            "membership_status": person.status,
+            "bio": person.bio,
+            "role": role,
+            "is_staff": role == Role.ADMIN,
+            "is_superuser": role == Role.ADMIN,
+        },
+    )
+    if created:
+        user.set_password(demo.DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return created
+
+
+@transaction.atomic
+def demo_club_seed() -> SeedResult:
+    """Create the demo club; running it again creates nothing and changes no one's password."""
+    created = existing = 0
+    roster = [(demo.ADMIN, Role.ADMIN), *((p, Role.STAFF) for p in demo.STAFF)]
+    roster += [(p, Role.MEMBER) for p in demo.MEMBERS]
+    for person, role in roster:
+        if _seed_person(person, role):
+            created += 1
+        else:
+            existing += 1
+    logins = [("admin", demo.ADMIN.username, demo.DEMO_PASSWORD)]
+    logins += [("staff", p.username, demo.DEMO_PASSWORD) for p in demo.STAFF]
+    logins += [("member", p.username, demo.DEMO_PASSWORD) for p in demo.MEMBERS[:2]]
+    return SeedResult(created=created, existing=existing, logins=logins)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ClubosConfig(AppConfig):
+    name = "clubos"
+    verbose_name = "ClubOS"

@@ -1,0 +1,31 @@
+"""ASGI entry point: HTTP through Django, websockets through Channels (origin + auth checked)."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from config.checks import raise_on_startup_errors  # noqa: E402
+from config.routing import websocket_urlpatterns  # noqa: E402
+
+# daphne runs no system checks of its own: refuse to serve a misconfigured production.
+raise_on_startup_errors()
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)
+
+if settings.CLUBROOM_EMBEDDED_SCHEDULER:
+    from config import scheduler
+
+    scheduler.start()

@@ -1,0 +1,33 @@
+"""The Celery app and the one beat schedule.
+
+Workers: `celery -A config worker`; exactly one `celery -A config beat`. In embedded mode
+(no REDIS_URL) tasks run eagerly and config.scheduler runs this same schedule in-process.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("clubroom")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def beat_schedule() -> dict[str, dict[str, object]]:
+    """Built lazily so the poll interval comes from settings, not from import time."""
+    from django.conf import settings
+
+    return {
+        "clubos-sync": {
+            "task": "clubos.tasks.sync_inbox",
+            "schedule": float(settings.CLUBOS_POLL_SECONDS),
+            "options": {"expires": float(settings.CLUBOS_POLL_SECONDS)},
+        },
+    }
+
+
+@app.on_after_finalize.connect
+def _install_beat_schedule(sender: Celery, **kwargs: object) -> None:
+    sender.conf.beat_schedule = beat_schedule()

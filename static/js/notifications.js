@@ -1,0 +1,1 @@
+// Filled by the messaging app: live unread badges over /ws/notifications/.
