@@ -19,10 +19,10 @@ _started = False
 _lock = threading.Lock()
 
 
-def _run(stop: threading.Event) -> None:
-    from .celery import app, beat_schedule
+def run_schedule(schedule: dict[str, dict[str, object]], stop: threading.Event) -> None:
+    """Call each entry's task (eagerly, through Celery's own `apply`) whenever it is due, until `stop`."""
+    from .celery import app
 
-    schedule = beat_schedule()
     next_due = dict.fromkeys(schedule, 0.0)
     while not stop.is_set():
         now = time.monotonic()
@@ -47,6 +47,11 @@ def start() -> threading.Event | None:
             return None
         _started = True
     stop = threading.Event()
-    threading.Thread(target=_run, args=(stop,), name="clubroom-scheduler", daemon=True).start()
+    from .celery import beat_schedule
+
+    thread = threading.Thread(
+        target=run_schedule, args=(beat_schedule(), stop), name="clubroom-scheduler", daemon=True
+    )
+    thread.start()
     logger.info("embedded scheduler started")
     return stop
