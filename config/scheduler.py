@@ -23,6 +23,8 @@ def run_schedule(schedule: dict[str, dict[str, object]], stop: threading.Event) 
     """Call each entry's task (eagerly, through Celery's own `apply`) whenever it is due, until `stop`."""
     from .celery import app
 
+    # Register every app's tasks (autodiscovery): daphne imports no tasks module before its first request.
+    app.loader.import_default_modules()
     next_due = dict.fromkeys(schedule, 0.0)
     while not stop.is_set():
         now = time.monotonic()

@@ -5,6 +5,8 @@ under var/, in-memory channel layer and cache, Celery tasks run in-process. Sett
 DATABASE_URL / REDIS_URL moves the same code onto PostgreSQL and Redis.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -80,6 +82,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    # A file, not memory, so browser tests' daphne subprocess sees the test data; one per test
+    # process (in the temp dir) so parallel runs in one checkout never share it.
+    _test_db = str(Path(tempfile.gettempdir()) / f"clubroom-test-{os.getpid()}.sqlite3")
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", _test_db)
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -89,7 +95,15 @@ REDIS_URL = env.str("REDIS_URL", default="")
 EMBEDDED = not REDIS_URL
 
 if REDIS_URL:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    # redis-py 8's pool refuses (500 on connect) past max_connections instead of queueing: the
+    # default 100 is too few when a thousand sockets reconnect at once. Its default 5 s read
+    # timeout equals channels_redis' 5 s BZPOPMIN, so idle receives time out and kill sockets.
+    _redis = {
+        "address": REDIS_URL,
+        "max_connections": env.int("CLUBROOM_REDIS_MAX_CONNECTIONS", default=2000),
+        "socket_timeout": 30,
+    }
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_redis]}}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

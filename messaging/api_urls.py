@@ -1,3 +1,20 @@
-from django.urls import URLPattern
+"""Direct-message endpoints, included under /api/v1/ (namespace "api")."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("messaging/threads/", api.ThreadListAPI.as_view(), name="messaging-thread-list"),
+    path("messaging/threads/<int:thread_id>/", api.ThreadDetailAPI.as_view(), name="messaging-thread-detail"),
+    path("messaging/threads/<int:thread_id>/messages/", api.MessageListAPI.as_view(), name="messaging-message-list"),
+    path("messaging/threads/<int:thread_id>/read/", api.ThreadReadAPI.as_view(), name="messaging-thread-read"),
+    path(
+        "messaging/messages/<int:message_id>/report/",
+        api.MessageReportAPI.as_view(),
+        name="messaging-message-report",
+    ),
+    path("messaging/blocks/", api.BlockListAPI.as_view(), name="messaging-block-list"),
+    path("messaging/blocks/<str:username>/", api.BlockDetailAPI.as_view(), name="messaging-block-detail"),
+    path("messaging/unread/", api.UnreadAPI.as_view(), name="messaging-unread"),
+]

@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
 
-websocket_urlpatterns: list[URLPattern] = []
+from . import consumers
+
+websocket_urlpatterns = [
+    path("ws/notifications/", consumers.NotificationsConsumer.as_asgi()),
+    path("ws/messages/<int:thread_id>/", consumers.ThreadConsumer.as_asgi()),
+]

@@ -1,5 +1,17 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "messaging"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.thread_list, name="thread_list"),
+    path("start/<str:username>/", views.thread_start, name="thread_start"),
+    path("block/<str:username>/", views.block, name="block"),
+    path("unblock/<str:username>/", views.unblock, name="unblock"),
+    path("report/<int:message_id>/", views.message_report, name="message_report"),
+    path("<int:thread_id>/", views.thread_detail, name="thread_detail"),
+    path("<int:thread_id>/send/", views.thread_reply, name="thread_reply"),
+    path("<int:thread_id>/archive/", views.thread_archive, name="thread_archive"),
+    path("<int:thread_id>/mute/", views.thread_mute, name="thread_mute"),
+]

@@ -11,6 +11,8 @@ from django.test import Client
 from config.celery import app as celery_app
 from tests.accounts.factories import AdminFactory, MemberFactory, StaffFactory
 
+pytest_plugins = ["tests.fixtures.clubos_sandbox"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety
 # guard would otherwise refuse ORM calls from live-server browser tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,0 +1,260 @@
+"""REST API for direct messages (/api/v1/messaging/...): thin views over selectors and services."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from . import selectors, services
+from .exceptions import InvalidMessage, MessagingDisabled, NotAParticipant, RateLimited, RecipientUnavailable
+from .models import Message
+from .serializers import (
+    BlockSerializer,
+    ErrorSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    ReportCreateSerializer,
+    ReportSerializer,
+    ThreadSerializer,
+    ThreadStartSerializer,
+    ThreadUpdateSerializer,
+    UnreadSerializer,
+)
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+TAG = "Direct messages"
+ERRORS: dict[int, Any] = {
+    401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
+    404: OpenApiResponse(ErrorSerializer, description="Not your thread, or direct messaging is turned off."),
+}
+
+
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Bad request."
+    default_code = "invalid"
+
+
+class ThreadCursorPagination(CursorPagination):
+    page_size = 25
+    ordering = ("-last_activity_at", "-id")
+
+
+class MessageCursorPagination(CursorPagination):
+    page_size = 50
+    ordering = "-id"
+
+
+class MessagingAPIView(GenericAPIView):
+    """Token first so anonymous callers get 401 (with WWW-Authenticate), not 403; 404 when switched off."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    requires_enabled = True
+    pagination_class: type[CursorPagination] | None = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if self.requires_enabled and not selectors.messaging_enabled():
+            raise exceptions.NotFound("Direct messaging is turned off.")
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, MessagingDisabled | NotAParticipant):
+            exc = exceptions.NotFound(str(exc))
+        elif isinstance(exc, InvalidMessage):
+            exc = BadRequest(str(exc))
+        elif isinstance(exc, RecipientUnavailable):
+            exc = exceptions.PermissionDenied(str(exc))
+        elif isinstance(exc, RateLimited):
+            exc = exceptions.Throttled(wait=exc.retry_after, detail=str(exc))
+        return super().handle_exception(exc)
+
+    def _user(self) -> User:
+        return cast("User", self.request.user)  # IsAuthenticated has run
+
+
+class ThreadListAPI(MessagingAPIView):
+    pagination_class = ThreadCursorPagination
+    serializer_class = ThreadSerializer
+
+    @extend_schema(
+        tags=[TAG],
+        summary="List my threads, latest activity first",
+        parameters=[OpenApiParameter("archived", OpenApiTypes.BOOL, description="The archived tab instead.")],
+        responses={200: ThreadSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        archived = request.query_params.get("archived", "").lower() in ("1", "true", "yes")
+        rows = selectors.participant_list(user_id=self._user().pk, archived=archived)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ThreadSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Start (or open) the thread with a member",
+        request=ThreadStartSerializer,
+        responses={200: ThreadSerializer, 201: ThreadSerializer, 403: ErrorSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = ThreadStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recipient = get_object_or_404(get_user_model(), username=data.validated_data["username"], is_active=True)
+        thread, created = services.thread_start(initiator=self._user(), recipient=recipient)
+        participant = selectors.participant_get(user_id=self._user().pk, thread_id=thread.pk)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(ThreadSerializer(participant).data, status=code)
+
+
+class ThreadDetailAPI(MessagingAPIView):
+    serializer_class = ThreadSerializer
+
+    @extend_schema(tags=[TAG], summary="One of my threads", responses={200: ThreadSerializer, **ERRORS})
+    def get(self, request: Request, thread_id: int) -> Response:
+        participant = selectors.participant_get(user_id=self._user().pk, thread_id=thread_id)
+        return Response(ThreadSerializer(participant).data)
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Archive/unarchive or mute/unmute a thread (for me)",
+        request=ThreadUpdateSerializer,
+        responses={200: ThreadSerializer, **ERRORS},
+    )
+    def patch(self, request: Request, thread_id: int) -> Response:
+        data = ThreadUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "archived" in data.validated_data:
+            services.participant_set_archived(
+                user=self._user(), thread_id=thread_id, archived=data.validated_data["archived"]
+            )
+        if "muted" in data.validated_data:
+            services.participant_set_muted(user=self._user(), thread_id=thread_id, muted=data.validated_data["muted"])
+        participant = selectors.participant_get(user_id=self._user().pk, thread_id=thread_id)
+        return Response(ThreadSerializer(participant).data)
+
+
+class MessageListAPI(MessagingAPIView):
+    pagination_class = MessageCursorPagination
+    serializer_class = MessageSerializer
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Messages in a thread, newest first",
+        parameters=[OpenApiParameter("after", OpenApiTypes.INT, description="Only messages with a larger id.")],
+        responses={200: MessageSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request, thread_id: int) -> Response:
+        selectors.participant_get(user_id=self._user().pk, thread_id=thread_id)
+        rows = Message.objects.filter(thread_id=thread_id).select_related("sender")
+        after = request.query_params.get("after")
+        if after:
+            try:
+                rows = rows.filter(id__gt=int(after))
+            except ValueError as error:
+                raise BadRequest("`after` must be a message id.") from error
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Send a message",
+        request=MessageCreateSerializer,
+        responses={
+            201: MessageSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Empty or longer than 5,000 characters."),
+            403: OpenApiResponse(ErrorSerializer, description="Blocked, or the member left."),
+            429: OpenApiResponse(ErrorSerializer, description="More than 30 messages a minute."),
+            **ERRORS,
+        },
+    )
+    def post(self, request: Request, thread_id: int) -> Response:
+        data = MessageCreateSerializer(data=request.data)
+        if not data.is_valid():
+            raise BadRequest("Write a message.")
+        message = services.message_send(sender=self._user(), thread_id=thread_id, body=data.validated_data["body"])
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class ThreadReadAPI(MessagingAPIView):
+    serializer_class = ThreadSerializer
+
+    @extend_schema(tags=[TAG], summary="Mark a thread read", request=None, responses={200: ThreadSerializer, **ERRORS})
+    def post(self, request: Request, thread_id: int) -> Response:
+        services.thread_mark_read(user=self._user(), thread_id=thread_id)
+        participant = selectors.participant_get(user_id=self._user().pk, thread_id=thread_id)
+        return Response(ThreadSerializer(participant).data)
+
+
+class BlockListAPI(MessagingAPIView):
+    serializer_class = BlockSerializer
+
+    @extend_schema(tags=[TAG], summary="Members I block", responses={200: BlockSerializer(many=True), **ERRORS})
+    def get(self, request: Request) -> Response:
+        return Response(BlockSerializer(selectors.blocks_for_user(user_id=self._user().pk), many=True).data)
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Block a member (idempotent)",
+        request=ThreadStartSerializer,
+        responses={201: BlockSerializer, 403: ErrorSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = ThreadStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        other = get_object_or_404(get_user_model(), username=data.validated_data["username"])
+        block = services.block_create(blocker=self._user(), blocked=other)
+        return Response(BlockSerializer(block).data, status=status.HTTP_201_CREATED)
+
+
+class BlockDetailAPI(MessagingAPIView):
+    serializer_class = BlockSerializer
+
+    @extend_schema(tags=[TAG], summary="Unblock a member", responses={204: None, **ERRORS})
+    def delete(self, request: Request, username: str) -> Response:
+        other = get_object_or_404(get_user_model(), username=username)
+        if not services.block_delete(blocker=self._user(), blocked=other):
+            raise exceptions.NotFound("You don't block this member.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MessageReportAPI(MessagingAPIView):
+    serializer_class = ReportSerializer
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Report a message to the staff",
+        request=ReportCreateSerializer,
+        responses={201: ReportSerializer, 200: ReportSerializer, 400: ErrorSerializer, **ERRORS},
+    )
+    def post(self, request: Request, message_id: int) -> Response:
+        data = ReportCreateSerializer(data=request.data)
+        if not data.is_valid():
+            raise BadRequest("Keep the reason under 1,000 characters.")
+        report, created = services.report_create(
+            reporter=self._user(), message_id=message_id, reason=data.validated_data["reason"]
+        )
+        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED if created else 200)
+
+
+class UnreadAPI(MessagingAPIView):
+    """Like the `/ws/notifications/` snapshot: always answers, with messages 0 while switched off."""
+
+    requires_enabled = False
+    serializer_class = UnreadSerializer
+
+    @extend_schema(tags=[TAG], summary="My unread counts", responses={200: UnreadSerializer, 401: ErrorSerializer})
+    def get(self, request: Request) -> Response:
+        snapshot = selectors.unread_snapshot(user=self._user(), fresh=False)
+        return Response({"messages": snapshot["messages"], "inbox": snapshot["inbox"]})

@@ -1,0 +1,180 @@
+"""Direct messages between members: one thread per pair, a participant row per side, messages.
+
+Unread counts are a counter on Participant kept in the same transaction as every write, next to
+a read pointer (`last_read_message`) from which `messaging_recount_unread` can rebuild them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class MessagingSettings(models.Model):
+    """The one row holding the admin switch (pk is always 1)."""
+
+    SINGLETON_PK = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
+    enabled = models.BooleanField(
+        "Direct messaging enabled",
+        default=False,
+        help_text="Off hides every direct-message page, API endpoint and socket; nothing is deleted.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "messaging settings"
+        verbose_name_plural = "messaging settings"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="messaging_settings_singleton")]
+
+    def __str__(self) -> str:
+        return f"Direct messaging {'on' if self.enabled else 'off'}"
+
+
+class ToggleChange(models.Model):
+    """Every flip of the switch: who, when, on or off."""
+
+    switch = models.ForeignKey(MessagingSettings, on_delete=models.CASCADE, related_name="changes")
+    enabled = models.BooleanField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{'on' if self.enabled else 'off'} by {self.changed_by or 'system'} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class ThreadQuerySet(models.QuerySet["Thread"]):
+    def for_user(self, user_id: int) -> ThreadQuerySet:
+        return self.filter(participants__user_id=user_id)
+
+
+class Thread(models.Model):
+    """A conversation between exactly two people, stored once per pair (user_low.id < user_high.id)."""
+
+    user_low = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user_high = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_message = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # The pair is the identity: two concurrent starts cannot create two threads.
+            models.UniqueConstraint(fields=["user_low", "user_high"], name="messaging_thread_one_per_pair"),
+            models.CheckConstraint(condition=Q(user_low__lt=models.F("user_high")), name="messaging_thread_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Thread {self.pk} ({self.user_low_id}, {self.user_high_id})"
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def for_user(self, user_id: int) -> ParticipantQuerySet:
+        return self.filter(user_id=user_id)
+
+    def inbox(self, *, archived: bool = False) -> ParticipantQuerySet:
+        return self.filter(archived=archived).order_by("-last_activity_at", "-id")
+
+
+class Participant(models.Model):
+    """One side of a thread: its read pointer, unread counter and the person's own folder state."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The other side, copied here so the thread list needs no self-join.
+    other = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    unread_count = models.PositiveIntegerField(default=0)
+    last_read_message = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
+    last_read_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField()
+    archived = models.BooleanField(default=False)
+    muted = models.BooleanField(default=False, help_text="Muted threads do not count towards the nav badge.")
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread", "user"], name="messaging_participant_once")]
+        indexes = [
+            # The thread list: one member's threads, latest activity first, per tab.
+            models.Index(fields=["user", "archived", "-last_activity_at", "-id"], name="messaging_part_inbox"),
+            # The badge: only rows with something unread are summed.
+            models.Index(
+                fields=["user", "unread_count"],
+                condition=Q(unread_count__gt=0, muted=False),
+                name="messaging_part_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in thread {self.thread_id}"
+
+
+class Message(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        # Serves the conversation page, "after id" fetches and the unread recount.
+        indexes = [models.Index(fields=["thread", "id"], name="messaging_msg_thread_id")]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} in thread {self.thread_id}"
+
+
+class Block(models.Model):
+    """`blocker` does not want direct messages with `blocked` (enforced both ways)."""
+
+    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="messaging_block_once"),
+            models.CheckConstraint(condition=~Q(blocker=models.F("blocked")), name="messaging_block_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    REVIEWED = "reviewed", "Reviewed"
+
+
+class Report(models.Model):
+    """A member flags a message for staff review (reviewed in admin until the staff inbox takes it)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField(max_length=1000, blank=True)
+    status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["message", "reporter"], name="messaging_report_once")]
+        indexes = [models.Index(fields=["status", "-created_at"], name="messaging_report_status")]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk} on message {self.message_id}"

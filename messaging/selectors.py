@@ -1,0 +1,196 @@
+"""Reads for direct messages: the switch, unread counts, threads, messages, blocks."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet, Sum
+from django.utils.html import escape
+from django.utils.module_loading import import_string
+
+from .app_settings import app_settings
+from .exceptions import MessagingDisabled, NotAParticipant
+from .models import Block, Message, MessagingSettings, Participant
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+# (read at, value): each process trusts its copy of the switch for TOGGLE_CACHE_SECONDS at most.
+_toggle_memo: tuple[float, bool] | None = None
+
+
+def messaging_enabled(*, fresh: bool = False) -> bool:
+    """Is direct messaging on? One tiny query at most once a second per process (or always if fresh)."""
+    global _toggle_memo
+    now = time.monotonic()
+    memo = _toggle_memo
+    if not fresh and memo is not None and now - memo[0] < app_settings.TOGGLE_CACHE_SECONDS:
+        return memo[1]
+    value = bool(
+        MessagingSettings.objects.filter(pk=MessagingSettings.SINGLETON_PK).values_list("enabled", flat=True).first()
+    )
+    _toggle_memo = (now, value)
+    return value
+
+
+def messaging_enabled_cache_clear() -> None:
+    global _toggle_memo
+    _toggle_memo = None
+
+
+def messaging_require_enabled(*, fresh: bool = False) -> None:
+    if not messaging_enabled(fresh=fresh):
+        raise MessagingDisabled()
+
+
+def messages_unread_count(*, user_id: int) -> int:
+    """The nav badge: unread messages over the member's unmuted threads (a partial-index sum)."""
+    total = Participant.objects.filter(user_id=user_id, unread_count__gt=0, muted=False).aggregate(
+        total=Sum("unread_count")
+    )["total"]
+    return int(total or 0)
+
+
+def _inbox_counter() -> Callable[..., int | None] | None:
+    try:
+        return import_string(app_settings.INBOX_UNREAD_COUNT)  # type: ignore[no-any-return]
+    except ImportError:
+        # The staff inbox may not be installed: its badge is then simply absent.
+        return None
+
+
+def inbox_unread_count(*, user: User) -> int | None:
+    counter = _inbox_counter()
+    if counter is None:
+        return None
+    return counter(user=user)
+
+
+class UnreadSnapshot(TypedDict):
+    type: str
+    messages: int
+    inbox: int | None
+
+
+def unread_snapshot(*, user: User, fresh: bool = True) -> UnreadSnapshot:
+    """The `/ws/notifications/` frame, read from the database (counts are state, not deltas)."""
+    messages = messages_unread_count(user_id=user.pk) if messaging_enabled(fresh=fresh) else 0
+    return {"type": "unread", "messages": messages, "inbox": inbox_unread_count(user=user)}
+
+
+def notifications_state(*, user: User) -> tuple[UnreadSnapshot, bool]:
+    """The snapshot plus the switch, both read fresh (a socket may outlive the per-process memo)."""
+    enabled = messaging_enabled(fresh=True)
+    messages = messages_unread_count(user_id=user.pk) if enabled else 0
+    return {"type": "unread", "messages": messages, "inbox": inbox_unread_count(user=user)}, enabled
+
+
+def thread_watchable(*, user_id: int, thread_id: int) -> bool:
+    """May this user open the thread's socket? Only while switched on, and only their own thread."""
+    return messaging_enabled(fresh=True) and Participant.objects.filter(user_id=user_id, thread_id=thread_id).exists()
+
+
+def participant_list(*, user_id: int, archived: bool = False) -> QuerySet[Participant]:
+    """The member's threads for one tab, latest activity first, with everything a row shows."""
+    return (
+        Participant.objects.for_user(user_id)
+        .inbox(archived=archived)
+        .select_related("other", "thread__last_message__sender")
+    )
+
+
+def participant_page(*, user_id: int, archived: bool, page_number: str | None, per_page: int) -> Page:
+    """One page of the thread list. Pages by ids first (an index-only scan, however deep the page),
+    then joins what the rows show for those 25 ids only."""
+    ids = Participant.objects.for_user(user_id).inbox(archived=archived).values_list("id", flat=True)
+    page = Paginator(ids, per_page).get_page(page_number)
+    rows = {
+        row.pk: row
+        for row in Participant.objects.filter(id__in=list(page.object_list)).select_related(
+            "other", "thread__last_message__sender"
+        )
+    }
+    return Page([rows[pk] for pk in page.object_list if pk in rows], page.number, page.paginator)
+
+
+def participant_get(*, user_id: int, thread_id: int) -> Participant:
+    """The user's side of a thread, or NotAParticipant (a foreign thread and a missing one look alike)."""
+    participant = (
+        Participant.objects.filter(user_id=user_id, thread_id=thread_id)
+        .select_related("thread", "other", "thread__last_message__sender")
+        .first()
+    )
+    if participant is None:
+        raise NotAParticipant()
+    return participant
+
+
+def thread_messages(
+    *, thread_id: int, before_id: int | None = None, after_id: int | None = None, limit: int | None = None
+) -> list[Message]:
+    """Up to `limit` messages oldest to newest: the latest ones, or those before/after an id."""
+    limit = limit or app_settings.MESSAGES_PER_PAGE
+    queryset = Message.objects.filter(thread_id=thread_id).select_related("sender")
+    if after_id is not None:
+        return list(queryset.filter(id__gt=after_id).order_by("id")[:limit])
+    if before_id is not None:
+        queryset = queryset.filter(id__lt=before_id)
+    return list(reversed(queryset.order_by("-id")[:limit]))
+
+
+def message_get_for_user(*, user_id: int, message_id: int) -> Message:
+    """A message in one of the user's threads (else NotAParticipant)."""
+    message = (
+        Message.objects.filter(id=message_id, thread__participants__user_id=user_id).select_related("sender").first()
+    )
+    if message is None:
+        raise NotAParticipant("Message not found.")
+    return message
+
+
+def block_exists_between(*, user_id: int, other_id: int) -> bool:
+    return Block.objects.filter(
+        Q(blocker_id=user_id, blocked_id=other_id) | Q(blocker_id=other_id, blocked_id=user_id)
+    ).exists()
+
+
+class BlockState(TypedDict):
+    blocked_by_me: bool
+    blocked_by_them: bool
+
+
+def block_state(*, user_id: int, other_id: int) -> BlockState:
+    pairs = set(
+        Block.objects.filter(
+            Q(blocker_id=user_id, blocked_id=other_id) | Q(blocker_id=other_id, blocked_id=user_id)
+        ).values_list("blocker_id", flat=True)
+    )
+    return {"blocked_by_me": user_id in pairs, "blocked_by_them": other_id in pairs}
+
+
+def blocks_for_user(*, user_id: int) -> QuerySet[Block]:
+    return Block.objects.filter(blocker_id=user_id).select_related("blocked").order_by("-created_at", "-id")
+
+
+def message_payload(*, message: Message, viewer_id: int) -> dict[str, Any]:
+    """A message as sent on a thread socket: the body as text, and escaped for HTML (line breaks kept by CSS)."""
+    sender = message.sender
+    return {
+        "id": message.pk,
+        "thread": message.thread_id,
+        "sender": {"username": sender.username, "name": sender.name, "initials": sender.initials},
+        "mine": message.sender_id == viewer_id,
+        "body": message.body,
+        "body_html": str(escape(message.body)),
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def message_payload_for_user(*, user_id: int, message_id: int) -> dict[str, Any]:
+    return message_payload(message=message_get_for_user(user_id=user_id, message_id=message_id), viewer_id=user_id)

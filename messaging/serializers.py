@@ -1,0 +1,87 @@
+"""API shapes for direct messages. Bodies are plain text: clients must render them as text."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .models import Block, Message, Participant
+
+
+class PersonSerializer(serializers.Serializer):
+    username = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    initials = serializers.CharField(read_only=True)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    sender = PersonSerializer(read_only=True)
+    thread = serializers.IntegerField(source="thread_id", read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ("id", "thread", "sender", "body", "created_at")
+        read_only_fields = fields
+
+
+class ThreadSerializer(serializers.ModelSerializer):
+    """A thread as one member sees it (built from that member's Participant row)."""
+
+    id = serializers.IntegerField(source="thread_id", read_only=True)
+    other = PersonSerializer(read_only=True)
+    # Declared once (not built per row in a method field): the list API serialises 25 of these.
+    last_message = MessageSerializer(source="thread.last_message", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Participant
+        fields = (
+            *("id", "other", "unread_count", "archived", "muted"),
+            *("last_activity_at", "last_read_at", "last_message"),
+        )
+        read_only_fields = ("id", "other", "unread_count", "last_activity_at", "last_read_at", "last_message")
+
+
+class ThreadStartSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, help_text="The member to message.")
+
+
+class ThreadUpdateSerializer(serializers.Serializer):
+    archived = serializers.BooleanField(required=False)
+    muted = serializers.BooleanField(required=False)
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    # Length and emptiness are checked by the service after trimming, with one clear message.
+    body = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="1 to 5,000 characters after trimming; plain text."
+    )
+
+
+class ReportCreateSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=1000)
+
+
+class ReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    message = serializers.IntegerField(source="message_id", read_only=True)
+    status = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class BlockSerializer(serializers.ModelSerializer):
+    blocked = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Block
+        fields = ("blocked", "created_at")
+        read_only_fields = fields
+
+
+class UnreadSerializer(serializers.Serializer):
+    messages = serializers.IntegerField(read_only=True, help_text="Unread direct messages (0 when switched off).")
+    inbox = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Unread staff-inbox conversations; null for members."
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -1,0 +1,307 @@
+"""Writes for direct messages. Each validates, writes in one transaction and pushes after commit."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from . import realtime, selectors, signals
+from .app_settings import app_settings
+from .exceptions import InvalidMessage, NotAParticipant, RateLimited, RecipientUnavailable
+from .models import Block, Message, MessagingSettings, Participant, Report, ReportStatus, Thread, ToggleChange
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+# --- The admin switch ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def messaging_set_enabled(*, actor: User | None, enabled: bool) -> MessagingSettings:
+    """Turn direct messaging on or off; a real flip is recorded and pushed to every socket."""
+    row, _ = MessagingSettings.objects.select_for_update().get_or_create(pk=MessagingSettings.SINGLETON_PK)
+    if row.enabled == enabled:
+        return row
+    row.enabled = enabled
+    row.save(update_fields=["enabled", "updated_at"])
+    ToggleChange.objects.create(switch=row, enabled=enabled, changed_by=actor)
+    actor_id = actor.pk if actor is not None else None
+    # This process forgets its copy now and again at commit; others re-read within a second.
+    selectors.messaging_enabled_cache_clear()
+    transaction.on_commit(selectors.messaging_enabled_cache_clear)
+    realtime.notify_everyone()
+    transaction.on_commit(
+        lambda: signals.messaging_toggled.send(sender=MessagingSettings, enabled=enabled, changed_by_id=actor_id),
+        robust=True,
+    )
+    return row
+
+
+# --- Threads ------------------------------------------------------------------------------------
+
+
+def _check_can_message(*, user: User, other: User) -> None:
+    if user.pk == other.pk:
+        raise RecipientUnavailable("You can't message yourself.")
+    if not other.is_active:
+        raise RecipientUnavailable("This member can't receive messages.")
+    if selectors.block_exists_between(user_id=user.pk, other_id=other.pk):
+        raise RecipientUnavailable("You can't message this member.")
+
+
+@transaction.atomic
+def thread_start(*, initiator: User, recipient: User) -> tuple[Thread, bool]:
+    """The pair's one thread, created if needed: (thread, created). Safe against concurrent starts."""
+    selectors.messaging_require_enabled()
+    _check_can_message(user=initiator, other=recipient)
+    low, high = sorted((initiator.pk, recipient.pk))
+    existing = Thread.objects.filter(user_low_id=low, user_high_id=high).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            thread = Thread.objects.create(user_low_id=low, user_high_id=high)
+            Participant.objects.bulk_create(
+                [
+                    Participant(thread=thread, user_id=low, other_id=high, last_activity_at=thread.created_at),
+                    Participant(thread=thread, user_id=high, other_id=low, last_activity_at=thread.created_at),
+                ]
+            )
+    except IntegrityError:
+        # The other member pressed *Message* at the same moment: the unique pair kept one thread.
+        return Thread.objects.get(user_low_id=low, user_high_id=high), False
+    return thread, True
+
+
+def message_clean_body(body: object) -> str:
+    """Trim and check a body: 1 to BODY_MAX_LENGTH characters."""
+    if not isinstance(body, str):
+        raise InvalidMessage("Write a message.")
+    text = body.replace("\r\n", "\n").strip()
+    if not text:
+        raise InvalidMessage("Write a message.")
+    limit = app_settings.BODY_MAX_LENGTH
+    if len(text) > limit:
+        raise InvalidMessage(f"Messages can be at most {limit:,} characters (this one has {len(text):,}).")
+    return text
+
+
+def _rate_limit_hit(*, user_id: int) -> None:
+    """Sliding-window counter in the shared cache (Redis in production), so it holds across processes."""
+    limit = app_settings.RATE_LIMIT_PER_MINUTE
+    now = time.time()
+    window = int(now // 60)
+    key, previous_key = f"messaging:rate:{user_id}:{window}", f"messaging:rate:{user_id}:{window - 1}"
+    cache.add(key, 0, timeout=130)
+    try:
+        current = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=130)
+        current = 1
+    previous = int(cache.get(previous_key) or 0)
+    elapsed = now - window * 60
+    if previous * (1 - elapsed / 60) + current > limit:
+        cache.decr(key)  # a refused attempt does not count against the sender
+        retry_after = max(1, math.ceil(60 - elapsed))
+        raise RateLimited(
+            f"You're sending messages too quickly (more than {limit} a minute). Try again in a moment.",
+            retry_after=retry_after,
+        )
+
+
+@transaction.atomic
+def message_send(*, sender: User, thread_id: int, body: object) -> Message:
+    """Store a message, bump the recipient's unread counter in the same transaction, push after commit."""
+    selectors.messaging_require_enabled()
+    participant = selectors.participant_get(user_id=sender.pk, thread_id=thread_id)
+    text = message_clean_body(body)
+    _check_can_message(user=sender, other=participant.other)
+    _rate_limit_hit(user_id=sender.pk)
+
+    message = Message(thread_id=thread_id, sender=sender, body=text)
+    try:
+        message.full_clean(exclude=["thread", "sender"])
+    except ValidationError as error:
+        raise InvalidMessage(" ".join(error.messages)) from error
+    message.save()
+    now = message.created_at
+    # Lock order everywhere: thread row, then participant rows (concurrent sends serialise here).
+    Thread.objects.filter(pk=thread_id).update(last_message=message)
+    Participant.objects.filter(thread_id=thread_id).exclude(user_id=sender.pk).update(
+        unread_count=F("unread_count") + 1, last_activity_at=now, archived=False
+    )
+    # Writing in a thread means having read it.
+    Participant.objects.filter(pk=participant.pk).update(
+        unread_count=0, last_read_message=message, last_read_at=now, last_activity_at=now, archived=False
+    )
+
+    recipient_id = participant.other_id
+    realtime.notify_unread_changed(user_ids=[recipient_id, sender.pk])
+    realtime.notify_thread_message(thread_id=thread_id, message_id=message.pk)
+    message_id = message.pk
+    transaction.on_commit(
+        lambda: signals.message_sent.send(
+            sender=Message, message_id=message_id, thread_id=thread_id, sender_id=sender.pk, recipient_id=recipient_id
+        ),
+        robust=True,  # a failing receiver must not turn a stored message into an error
+    )
+    return message
+
+
+def participant_needs_read(*, participant: Participant) -> bool:
+    """Cheap check on an already-loaded participant, so opening a read thread writes nothing."""
+    return participant.unread_count > 0 or participant.last_read_message_id != participant.thread.last_message_id
+
+
+@transaction.atomic
+def thread_mark_read(*, user: User, thread_id: int) -> Participant:
+    """Move the read pointer to the thread's latest message and zero the counter."""
+    selectors.messaging_require_enabled()
+    participant = Participant.objects.select_for_update().filter(user_id=user.pk, thread_id=thread_id).first()
+    if participant is None:
+        raise NotAParticipant()
+    last_message_id = Thread.objects.filter(pk=thread_id).values_list("last_message_id", flat=True).get()
+    if participant.unread_count == 0 and participant.last_read_message_id == last_message_id:
+        return participant
+    participant.unread_count = 0
+    participant.last_read_message_id = last_message_id
+    participant.last_read_at = timezone.now()
+    participant.save(update_fields=["unread_count", "last_read_message", "last_read_at"])
+    realtime.notify_unread_changed(user_ids=[user.pk])
+    return participant
+
+
+@transaction.atomic
+def participant_set_archived(*, user: User, thread_id: int, archived: bool) -> Participant:
+    """Archive a thread (it comes back on the next message) or restore it."""
+    selectors.messaging_require_enabled()
+    participant = selectors.participant_get(user_id=user.pk, thread_id=thread_id)
+    if participant.archived != archived:
+        participant.archived = archived
+        participant.save(update_fields=["archived"])
+    return participant
+
+
+@transaction.atomic
+def participant_set_muted(*, user: User, thread_id: int, muted: bool) -> Participant:
+    """Muted threads still show their own count but stay out of the nav badge."""
+    selectors.messaging_require_enabled()
+    participant = selectors.participant_get(user_id=user.pk, thread_id=thread_id)
+    if participant.muted != muted:
+        participant.muted = muted
+        participant.save(update_fields=["muted"])
+        realtime.notify_unread_changed(user_ids=[user.pk])
+    return participant
+
+
+# --- Blocks and reports -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def block_create(*, blocker: User, blocked: User) -> Block:
+    """Idempotent: blocking twice keeps one row."""
+    selectors.messaging_require_enabled()
+    if blocker.pk == blocked.pk:
+        raise RecipientUnavailable("You can't block yourself.")
+    try:
+        with transaction.atomic():
+            block, _ = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    except IntegrityError:
+        block = Block.objects.get(blocker=blocker, blocked=blocked)
+    return block
+
+
+@transaction.atomic
+def block_delete(*, blocker: User, blocked: User) -> bool:
+    selectors.messaging_require_enabled()
+    deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    return bool(deleted)
+
+
+REPORT_REASON_MAX = 1000
+
+
+@transaction.atomic
+def report_create(*, reporter: User, message_id: int, reason: str = "") -> tuple[Report, bool]:
+    """Flag a message in one of the reporter's threads for staff review; reporting twice keeps one."""
+    selectors.messaging_require_enabled()
+    message = selectors.message_get_for_user(user_id=reporter.pk, message_id=message_id)
+    if message.sender_id == reporter.pk:
+        raise InvalidMessage("You can't report your own message.")
+    reason = (reason or "").strip()
+    if len(reason) > REPORT_REASON_MAX:
+        raise InvalidMessage(f"Keep the reason under {REPORT_REASON_MAX:,} characters.")
+    existing = Report.objects.filter(message=message, reporter=reporter).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(message=message, reporter=reporter, reason=reason)
+    except IntegrityError:
+        return Report.objects.get(message=message, reporter=reporter), False
+    return report, True
+
+
+@transaction.atomic
+def report_mark_reviewed(*, reviewer: User, report_ids: list[int]) -> int:
+    return Report.objects.filter(pk__in=report_ids, status=ReportStatus.OPEN).update(
+        status=ReportStatus.REVIEWED, reviewed_by=reviewer, reviewed_at=timezone.now()
+    )
+
+
+# --- Repair -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecountResult:
+    checked: int
+    drifted: int
+    total_drift: int  # sum of |stored - true| over drifted rows
+
+
+def unread_recount(*, fix: bool = True, batch_size: int = 5000) -> RecountResult:
+    """Rebuild every unread counter from its read pointer; report (and repair) any drift."""
+    true_unread = Subquery(
+        Message.objects.filter(
+            thread_id=OuterRef("thread_id"), id__gt=Coalesce(OuterRef("last_read_message_id"), Value(0))
+        )
+        .exclude(sender_id=OuterRef("user_id"))
+        .order_by()
+        .values("thread_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    checked = drifted = total_drift = 0
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Participant.objects.select_for_update()
+                .filter(id__gt=last_id)
+                .order_by("id")
+                .annotate(true_unread=Coalesce(true_unread, Value(0)))
+                .only("id", "user_id", "unread_count")[:batch_size]
+            )
+            if not batch:
+                break
+            last_id = batch[-1].pk
+            checked += len(batch)
+            wrong = [p for p in batch if p.unread_count != p.true_unread]  # type: ignore[attr-defined]
+            drifted += len(wrong)
+            total_drift += sum(abs(p.unread_count - p.true_unread) for p in wrong)  # type: ignore[attr-defined]
+            if fix and wrong:
+                for participant in wrong:
+                    participant.unread_count = participant.true_unread  # type: ignore[attr-defined]
+                Participant.objects.bulk_update(wrong, ["unread_count"])
+                realtime.notify_unread_changed(user_ids=[p.user_id for p in wrong])
+    return RecountResult(checked=checked, drifted=drifted, total_drift=total_drift)

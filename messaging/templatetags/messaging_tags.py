@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from .. import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("messaging/_profile_buttons.html", takes_context=True)
+def messaging_profile_actions(context: template.Context, person: Any) -> dict[str, Any]:
+    """Message / Block / Unblock on a profile: only when enabled, never on your own profile."""
+    user = context.get("user")
+    request = context.get("request")
+    show = bool(
+        context.get("messaging_enabled")
+        and user is not None
+        and user.is_authenticated
+        and person.pk != user.pk
+        and person.is_active
+    )
+    state = selectors.block_state(user_id=user.pk, other_id=person.pk) if show and user is not None else None
+    return {"show": show, "person": person, "state": state, "request": request, "csrf_token": context.get("csrf_token")}

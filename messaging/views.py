@@ -1,0 +1,189 @@
+"""Direct-message pages: thin views over selectors and services (they work without JavaScript)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any, cast
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors, services
+from .app_settings import app_settings
+from .exceptions import InvalidMessage, NotAParticipant, RateLimited, RecipientUnavailable
+from .models import Participant
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+View = Callable[..., HttpResponse]
+
+
+def messaging_required(view: View) -> View:
+    """Signed in, and direct messaging switched on (else a clear 'turned off' page with status 404)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not selectors.messaging_enabled():
+            return render(request, "messaging/disabled.html", status=404)
+        try:
+            return view(request, *args, **kwargs)
+        except NotAParticipant as error:
+            raise Http404(str(error)) from error
+
+    return wrapper
+
+
+def _me(request: HttpRequest) -> User:
+    return cast("User", request.user)  # messaging_required has checked the sign-in
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@messaging_required
+@require_http_methods(["GET"])
+def thread_list(request: HttpRequest) -> HttpResponse:
+    archived = request.GET.get("tab") == "archived"
+    page = selectors.participant_page(
+        user_id=_me(request).pk,
+        archived=archived,
+        page_number=request.GET.get("page"),
+        per_page=app_settings.THREADS_PER_PAGE,
+    )
+    context = {"page": page, "archived": archived, "me_id": _me(request).pk}
+    return render(request, "messaging/thread_list.html", context)
+
+
+def _render_thread(
+    request: HttpRequest, participant: Participant, *, draft: str = "", error: str = "", status: int = 200
+) -> HttpResponse:
+    before_id = _int_or_none(request.GET.get("before"))
+    thread_messages = selectors.thread_messages(thread_id=participant.thread_id, before_id=before_id)
+    other = participant.other
+    can_reply = other.is_active and not selectors.block_exists_between(user_id=_me(request).pk, other_id=other.pk)
+    context = {
+        "participant": participant,
+        "thread": participant.thread,
+        "other": other,
+        "thread_messages": thread_messages,
+        "has_earlier": len(thread_messages) == app_settings.MESSAGES_PER_PAGE,
+        "can_reply": can_reply,
+        "draft": draft,
+        "error": error,
+        "body_max_length": app_settings.BODY_MAX_LENGTH,
+    }
+    return render(request, "messaging/thread_detail.html", context, status=status)
+
+
+@messaging_required
+@require_http_methods(["GET"])
+def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
+    participant = selectors.participant_get(user_id=_me(request).pk, thread_id=thread_id)
+    if services.participant_needs_read(participant=participant):
+        # Mark read before loading messages, so nothing newer than the page is marked read unseen.
+        services.thread_mark_read(user=_me(request), thread_id=thread_id)
+        participant.unread_count = 0
+    return _render_thread(request, participant)
+
+
+@messaging_required
+@require_POST
+def thread_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
+    participant = selectors.participant_get(user_id=_me(request).pk, thread_id=thread_id)
+    body = request.POST.get("body", "")
+    try:
+        message = services.message_send(sender=_me(request), thread_id=thread_id, body=body)
+    except InvalidMessage as error:
+        return _render_thread(request, participant, draft=body, error=str(error), status=400)
+    except RecipientUnavailable as error:
+        return _render_thread(request, participant, error=str(error), status=403)
+    except RateLimited as error:
+        messages.error(request, str(error))
+        response = _render_thread(request, participant, draft=body, error=str(error), status=429)
+        response["Retry-After"] = str(error.retry_after)
+        return response
+    return redirect(f"{reverse('messaging:thread_detail', args=[thread_id])}#m{message.pk}")
+
+
+@messaging_required
+@require_POST
+def thread_start(request: HttpRequest, username: str) -> HttpResponse:
+    recipient = get_object_or_404(get_user_model(), username=username, is_active=True)
+    try:
+        thread, _ = services.thread_start(initiator=_me(request), recipient=recipient)
+    except RecipientUnavailable as error:
+        raise PermissionDenied(str(error)) from error
+    return redirect("messaging:thread_detail", thread_id=thread.pk)
+
+
+@messaging_required
+@require_POST
+def thread_archive(request: HttpRequest, thread_id: int) -> HttpResponse:
+    archived = request.POST.get("archived", "1") == "1"
+    services.participant_set_archived(user=_me(request), thread_id=thread_id, archived=archived)
+    messages.success(request, "Conversation archived." if archived else "Conversation moved back to your inbox.")
+    return redirect(f"{reverse('messaging:thread_list')}{'?tab=archived' if not archived else ''}")
+
+
+@messaging_required
+@require_POST
+def thread_mute(request: HttpRequest, thread_id: int) -> HttpResponse:
+    muted = request.POST.get("muted", "1") == "1"
+    services.participant_set_muted(user=_me(request), thread_id=thread_id, muted=muted)
+    messages.success(request, "Conversation muted." if muted else "Conversation unmuted.")
+    return redirect("messaging:thread_detail", thread_id=thread_id)
+
+
+@messaging_required
+@require_POST
+def block(request: HttpRequest, username: str) -> HttpResponse:
+    other = get_object_or_404(get_user_model(), username=username)
+    try:
+        services.block_create(blocker=_me(request), blocked=other)
+    except RecipientUnavailable as error:
+        raise PermissionDenied(str(error)) from error
+    messages.success(request, f"You blocked {other}. Neither of you can message the other.")
+    return redirect("accounts:profile", username=other.username)
+
+
+@messaging_required
+@require_POST
+def unblock(request: HttpRequest, username: str) -> HttpResponse:
+    other = get_object_or_404(get_user_model(), username=username)
+    services.block_delete(blocker=_me(request), blocked=other)
+    messages.success(request, f"You unblocked {other}.")
+    return redirect("accounts:profile", username=other.username)
+
+
+@messaging_required
+@require_http_methods(["GET", "POST"])
+def message_report(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = selectors.message_get_for_user(user_id=_me(request).pk, message_id=message_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.report_create(
+                reporter=_me(request),
+                message_id=message_id,
+                reason=request.POST.get("reason", ""),
+            )
+        except InvalidMessage as exc:
+            error = str(exc)
+        else:
+            messages.success(request, "Thanks. The message was reported to the staff.")
+            return redirect("messaging:thread_detail", thread_id=message.thread_id)
+    context = {"message": message, "error": error, "reason": request.POST.get("reason", "")}
+    return render(request, "messaging/report.html", context, status=400 if error else 200)

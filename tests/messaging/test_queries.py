@@ -1,0 +1,62 @@
+"""Query counts are pinned and do not grow with the number of threads or messages."""
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from messaging import selectors, services
+from tests.messaging.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+# Session, user, the unread sum, the page count, the page's ids, their rows (the switch is memoised).
+THREAD_LIST_QUERIES = 6
+# Session, user, the unread sum, the participant, the messages, the block check.
+THREAD_DETAIL_QUERIES = 6
+# Session + user (force_login), the page of rows (cursor pagination needs no count).
+THREAD_API_QUERIES = 3
+
+
+def _threads(member, count):
+    for n in range(count):
+        other = make_member()
+        thread, _ = services.thread_start(initiator=member, recipient=other)
+        services.message_send(sender=other, thread_id=thread.pk, body=f"hello {n}")
+        services.message_send(sender=member, thread_id=thread.pk, body=f"reply {n}")
+        services.message_send(sender=other, thread_id=thread.pk, body=f"again {n}")
+    return thread
+
+
+@pytest.fixture
+def warm_switch(messaging_on, settings):
+    settings.MESSAGING_RATE_LIMIT_PER_MINUTE = 10_000  # building data, not testing the limit
+    selectors.messaging_enabled()  # a running process holds the switch in its memo
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_thread_list_page_queries_are_constant(member_client, member, warm_switch, count, django_assert_num_queries):
+    _threads(member, count)
+    with django_assert_num_queries(THREAD_LIST_QUERIES):
+        response = member_client.get(reverse("messaging:thread_list"))
+    assert len(response.context["page"].object_list) == min(count, 25)
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_thread_detail_queries_are_constant(member_client, member, warm_switch, count, django_assert_num_queries):
+    thread = _threads(member, count)
+    for n in range(count):
+        services.message_send(sender=member, thread_id=thread.pk, body=f"more {n}")
+    member_client.get(reverse("messaging:thread_detail", args=[thread.pk]))  # marks it read
+    with django_assert_num_queries(THREAD_DETAIL_QUERIES):
+        response = member_client.get(reverse("messaging:thread_detail", args=[thread.pk]))
+    assert len(response.context["thread_messages"]) == 3 + count
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_thread_list_api_queries_are_constant(member, warm_switch, count, django_assert_num_queries):
+    _threads(member, count)
+    client = APIClient()
+    client.force_login(member)
+    with django_assert_num_queries(THREAD_API_QUERIES):
+        response = client.get("/api/v1/messaging/threads/")
+    assert len(response.json()["results"]) == min(count, 25)
