@@ -1,5 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path, re_path
+
+from . import views
 
 app_name = "clubos"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.status, name="status"),
+    re_path(r"^(?P<action>sync|pause|resume)/$", views.action, name="action"),
+]

@@ -1,5 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "inbox"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.conversation_list, name="conversation_list"),
+    path("<int:conversation_id>/", views.conversation_detail, name="conversation_detail"),
+]

@@ -1,0 +1,158 @@
+"""ClubOS sync at scale, against the sandbox over HTTP. Prints figures; asserts nothing about time.
+
+    .venv/bin/python benchmarks/clubos_sync_bench.py [--items 5000] [--idle-polls 50] [--latency-samples 3]
+                                                     [--poll-seconds 10] [--database-url URL [--flush]]
+
+1. full sync: a sandbox inbox of N new member texts (bulk seed, one owner) copied in one run
+2. idle polls: runs with nothing new — p50/p95 and the list requests each makes (sandbox request log)
+3. inject → in Clubroom's database: the embedded beat schedule polls every CLUBOS_POLL_SECONDS while
+   member texts are injected at random moments; latency until the row exists.
+
+By default it uses a throwaway SQLite database in a temp dir (never var/clubroom.sqlite3); pass
+--database-url postgres://… (a throwaway database; --flush empties it) to measure PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=5000)
+    parser.add_argument("--idle-polls", type=int, default=50)
+    parser.add_argument("--latency-samples", type=int, default=3)
+    parser.add_argument("--poll-seconds", type=int, default=10)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--flush", action="store_true", help="empty a non-empty --database-url first")
+    args = parser.parse_args()
+
+    scratch = tempfile.mkdtemp(prefix="clubos-bench-")
+    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{scratch}/bench.sqlite3"
+    os.environ.pop("REDIS_URL", None)  # embedded mode: tasks eager, the beat schedule in-process
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+
+    import django
+
+    django.setup()
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import close_old_connections
+
+    from accounts import demo
+    from accounts.services import demo_club_seed
+    from clubos import services
+    from clubos.models import SyncState
+    from clubos.sandbox import SandboxServer
+    from config.celery import app, beat_schedule
+    from config.scheduler import run_schedule
+    from inbox.models import InboxMessage
+
+    call_command("migrate", verbosity=0)
+    if InboxMessage.objects.exists() or SyncState.objects.exists():
+        if not args.flush:
+            raise SystemExit("The database already holds inbox data: pass --flush to empty it (a throwaway one!).")
+        call_command("flush", interactive=False, verbosity=0)
+    demo_club_seed()
+    app.conf.task_always_eager = True
+
+    sandbox = SandboxServer(seed_inbox=False, password="bench-password").start()  # noqa: S106
+    settings.CLUBOS_BASE_URL = sandbox.url
+    settings.CLUBOS_USERNAME = "clubroom.sync"
+    settings.CLUBOS_PASSWORD = "bench-password"  # noqa: S105
+    settings.CLUBOS_POLL_SECONDS = args.poll_seconds
+    print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, sandbox {sandbox.url}")
+
+    # 1. Full sync -----------------------------------------------------------------------------------
+    sandbox.bulk_seed(args.items, owner_id=demo.CLUB_LOCATION_ID)
+    sandbox.clear_requests()
+    started = time.perf_counter()
+    result = services.clubos_sync_run(trigger="bench")
+    full = time.perf_counter() - started
+    print(f"full sync: {args.items} list items -> {result.summary_line()} in {full:.2f} s (target < 30 s)")
+    print(f"  requests: {len(sandbox.requests())} ({len(sandbox.requests('/action/FollowUp'))} histories, "
+          f"{len(sandbox.requests('/action/UserSearch'))} searches)")  # fmt: skip
+
+    # 2. Idle polls ----------------------------------------------------------------------------------
+    def idle_polls(label: str) -> None:
+        timings: list[float] = []
+        list_requests: list[int] = []
+        other_requests = 0
+        for _ in range(args.idle_polls):
+            sandbox.clear_requests()
+            started = time.perf_counter()
+            idle = services.clubos_sync_run(trigger="bench")
+            timings.append((time.perf_counter() - started) * 1000)
+            lists = len(sandbox.requests("/action/Dashboard/messages"))
+            list_requests.append(lists)
+            other_requests += len(sandbox.requests()) - lists
+            assert idle.new == 0, idle
+        p50, p95 = _percentile(timings, 0.5), _percentile(timings, 0.95)
+        print(
+            f"idle poll, {label}, x{args.idle_polls}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(timings):.1f} ms "
+            f"(target < 100 ms); list requests per poll: {statistics.mode(list_requests)}, "
+            f"other requests in all polls: {other_requests}"
+        )
+
+    idle_polls(f"all {SyncState.objects.count()} owners (club + sync account)")
+    settings.CLUBOS_INBOX_OWNERS = [str(demo.CLUB_LOCATION_ID)]
+    idle_polls("club owner only")
+    settings.CLUBOS_INBOX_OWNERS = []
+
+    # 3. Inject -> in the database, through the real beat schedule ----------------------------------------
+    if not args.latency_samples:
+        services.clubos_session_reset()
+        sandbox.stop()
+        return
+    stop = threading.Event()
+    scheduler = threading.Thread(target=run_schedule, args=(beat_schedule(), stop), daemon=True)
+    scheduler.start()
+    time.sleep(1.0)  # let the first (idle) scheduled poll happen
+    latencies: list[float] = []
+    members = [m.clubos_id for m in demo.MEMBERS]
+    try:
+        for sample in range(args.latency_samples):
+            time.sleep(random.uniform(0, args.poll_seconds))
+            message_id = sandbox.inject(member_id=random.choice(members), text=f"latency sample {sample}")
+            injected = time.perf_counter()
+            while not InboxMessage.objects.filter(clubos_message_id=message_id).exists():
+                if time.perf_counter() - injected > args.poll_seconds * 3:
+                    raise SystemExit(f"message {message_id} never arrived")
+                time.sleep(0.05)
+            latencies.append(time.perf_counter() - injected)
+            close_old_connections()
+    finally:
+        stop.set()
+        scheduler.join(timeout=60)
+        services.clubos_session_reset()
+        sandbox.stop()
+    if not latencies:
+        return
+    p50, p95 = _percentile(latencies, 0.5), _percentile(latencies, 0.95)
+    print(
+        f"inject -> in DB x{len(latencies)} (poll every {args.poll_seconds} s): p50 {p50:.2f} s, p95 {p95:.2f} s, "
+        f"max {max(latencies):.2f} s (target < {args.poll_seconds + 2} s)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""`/api/v1/clubos/sync/`: the sync's status, and Sync now / Pause / Resume for staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .models import SyncRun, SyncState
+from .tasks import sync_inbox
+
+
+class IsInboxStaff(BasePermission):
+    message = "Only club staff can use the ClubOS sync."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(getattr(request.user, "is_inbox_staff", False))
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id", "started_at", "finished_at", "duration_ms", "status", "trigger",
+            "fetched", "new", "duplicates", "skipped", "errors", "unmatched", "error",
+        ]  # fmt: skip
+
+
+class SyncOwnerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncState
+        fields = ["owner_id", "owner_name", "watermark", "last_synced_at", "messages_stored"]
+
+
+class SyncTotalsSerializer(serializers.Serializer):
+    runs = serializers.IntegerField()
+    successes = serializers.IntegerField()
+    failures = serializers.IntegerField()
+    messages_fetched = serializers.IntegerField()
+    messages_new = serializers.IntegerField()
+    messages_duplicate = serializers.IntegerField()
+    messages_skipped = serializers.IntegerField()
+
+
+class SyncStatusSerializer(serializers.Serializer):
+    paused = serializers.BooleanField(source="control.paused")
+    paused_at = serializers.DateTimeField(source="control.paused_at", allow_null=True)
+    running = serializers.BooleanField()
+    poll_seconds = serializers.IntegerField()
+    last_run_at = serializers.DateTimeField(source="control.last_run_at", allow_null=True)
+    last_success_at = serializers.DateTimeField(source="control.last_success_at", allow_null=True)
+    last_duration_ms = serializers.IntegerField(source="control.last_duration_ms", allow_null=True)
+    last_error = serializers.CharField(source="control.last_error")
+    last_error_at = serializers.DateTimeField(source="control.last_error_at", allow_null=True)
+    totals = SyncTotalsSerializer(source="control")
+    owners = SyncOwnerSerializer(many=True)
+    recent_runs = SyncRunSerializer(many=True)
+
+
+class SyncActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["sync", "pause", "resume"])
+
+
+class SyncActionResultSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    queued = serializers.BooleanField()
+    status = SyncStatusSerializer()
+
+
+class SyncView(APIView):
+    # Token first so an anonymous request gets 401 with a WWW-Authenticate header, not 403.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated, IsInboxStaff]
+
+    @extend_schema(responses=SyncStatusSerializer, summary="ClubOS sync status")
+    def get(self, request: Request) -> Response:
+        return Response(SyncStatusSerializer(selectors.sync_status()).data)
+
+    @extend_schema(
+        request=SyncActionSerializer,
+        responses={202: SyncActionResultSerializer, 200: SyncActionResultSerializer},
+        summary="Sync now, pause or resume polling",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = SyncActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        action = serializer.validated_data["action"]
+        if action == "sync":
+            transaction.on_commit(lambda: sync_inbox.delay(force=True, trigger="api"))
+        elif action == "pause":
+            services.sync_pause()
+        else:
+            services.sync_resume()
+        body = {"action": action, "queued": action == "sync", "status": selectors.sync_status()}
+        code = status.HTTP_202_ACCEPTED if action == "sync" else status.HTTP_200_OK
+        return Response(SyncActionResultSerializer(body).data, status=code)

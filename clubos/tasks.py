@@ -1,0 +1,28 @@
+"""Celery tasks of the clubos app: the beat-driven inbox sync (thin: logic in services)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from . import services
+from .exceptions import ClubOSError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="clubos.tasks.sync_inbox", ignore_result=True)
+def sync_inbox(force: bool = False, trigger: str = "beat") -> str:
+    """One sync run. Beat calls it every CLUBOS_POLL_SECONDS; it does nothing while polling is paused
+    (unless `force`, the "Sync now" button) and a run finding another one in progress is not an error."""
+    if not force and services.sync_control_get().paused:
+        return "paused"
+    try:
+        result = services.clubos_sync_run(trigger=trigger)
+    except services.SyncAlreadyRunning:
+        return "busy"
+    except ClubOSError as exc:  # recorded on the run and the control row; the next poll tries again
+        logger.warning("scheduled ClubOS sync failed: %s", services.sync_error_message(exc))
+        return "failed"
+    return result.summary_line()

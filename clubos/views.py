@@ -1,0 +1,44 @@
+"""The staff control page for the ClubOS sync: status, Sync now, Pause, Resume."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .tasks import sync_inbox
+
+
+def _require_inbox_staff(request: HttpRequest) -> None:
+    if not request.user.is_inbox_staff:  # type: ignore[union-attr]
+        raise PermissionDenied("Only club staff can see the ClubOS sync.")
+
+
+@login_required
+@require_GET
+def status(request: HttpRequest) -> HttpResponse:
+    _require_inbox_staff(request)
+    return render(request, "clubos/status.html", {"status": selectors.sync_status()})
+
+
+@login_required
+@require_POST
+def action(request: HttpRequest, action: str) -> HttpResponse:
+    _require_inbox_staff(request)
+    if action == "sync":
+        transaction.on_commit(lambda: sync_inbox.delay(force=True, trigger="manual"))
+        messages.success(request, "Sync queued.")
+    elif action == "pause":
+        services.sync_pause()
+        messages.success(request, "Polling paused. Sync now still works.")
+    elif action == "resume":
+        services.sync_resume()
+        messages.success(request, "Polling resumed.")
+    else:  # the URL pattern only admits the three actions
+        raise PermissionDenied("Unknown action.")
+    return redirect("clubos:status")

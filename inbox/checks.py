@@ -1,0 +1,37 @@
+"""System checks of the staff inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.checks import Error, register
+from django.utils.module_loading import import_string
+
+from clubos import app_settings as clubos_settings
+
+
+@register()
+def check_clubos_message_sink(app_configs: Iterable[Any] | None, **kwargs: Any) -> list[Error]:
+    """The ClubOS sync hands its messages to CLUBOS_MESSAGE_SINK: it must import and be a sink."""
+    path = clubos_settings.message_sink()
+    try:
+        sink = import_string(path)
+    except ImportError as exc:
+        return [
+            Error(
+                f"CLUBOS_MESSAGE_SINK {path!r} cannot be imported ({exc}).",
+                hint="Leave it unset to use inbox.services.clubos_message_sink.",
+                id="inbox.E001",
+            )
+        ]
+    missing = [name for name in ("known_message_ids", "ingest") if not callable(getattr(sink, name, None))]
+    if missing:
+        return [
+            Error(
+                f"CLUBOS_MESSAGE_SINK {path!r} has no {' or '.join(missing)}().",
+                hint="A sink provides known_message_ids(*, ids) and ingest(*, messages) (clubos.services.MessageSink).",
+                id="inbox.E002",
+            )
+        ]
+    return []

@@ -1,0 +1,162 @@
+"""The staff inbox's own copy of ClubOS conversations.
+
+One Contact per ClubOS person (linked to an accounts.User once confirmed), one Conversation per
+Contact, and InboxMessages in both directions. Synced messages carry their ClubOS message id
+(unique: the dedupe key); replies written here carry an idempotency key and a delivery status.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Contact(models.Model):
+    """A person on the ClubOS side: a member, a lead, or a sender we could not resolve."""
+
+    clubos_id = models.PositiveBigIntegerField("ClubOS id", null=True, blank=True, unique=True)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    can_text = models.BooleanField(default=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbox_contacts",
+        help_text="The local account, once its ClubOS id and email or phone are confirmed.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            # A sender ClubOS could not resolve is kept by name; one such contact per name.
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(clubos_id__isnull=True), name="contact_unresolved_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.user_id is not None and self.user is not None:
+            return self.user.name
+        return self.name
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class ConversationQuerySet(models.QuerySet["Conversation"]):
+    def with_unread(self) -> ConversationQuerySet:
+        return self.filter(unread_count__gt=0)
+
+    def latest_first(self) -> ConversationQuerySet:
+        return self.order_by(models.F("last_message_at").desc(nulls_last=True), "-pk")
+
+
+class Conversation(models.Model):
+    contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="conversation")
+    status = models.CharField(max_length=16, choices=ConversationStatus.choices, default=ConversationStatus.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_preview = models.CharField(max_length=200, blank=True)
+    # Inbound messages staff have not read yet; kept in the same transaction as inbound writes.
+    unread_count = models.PositiveIntegerField(default=0)
+    last_read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ConversationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_message_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-last_message_at", "-id"], name="conversation_latest"),
+            models.Index(fields=["status", "-last_message_at"], name="conversation_status_latest"),
+            models.Index(fields=["unread_count"], name="conversation_unread", condition=Q(unread_count__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"Conversation with {self.contact}"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+
+
+class AuthorKind(models.TextChoices):
+    MEMBER = "member", "Member"
+    STAFF = "staff", "Staff"
+    AI = "ai", "AI"
+    SYSTEM = "system", "System"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class InboxMessage(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.SMS)
+    author_kind = models.CharField(max_length=16, choices=AuthorKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbox_messages"
+    )
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    # True when ClubOS's history had no matching entry and only the list's snippet is known.
+    body_is_snippet = models.BooleanField(default=False)
+    sent_at = models.DateTimeField()
+    clubos_message_id = models.PositiveBigIntegerField("ClubOS message id", null=True, blank=True)
+    delivery_status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.SENT)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When the current/last delivery attempt began; a `sending` row older than its lease was interrupted.
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=500, blank=True)
+    # NULL (not "") for synced messages, so the unique constraint only binds the keys we issue.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["clubos_message_id"], name="inbox_message_clubos_id_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="inbox_message_idempotency_key_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "sent_at", "id"], name="inbox_message_timeline"),
+            models.Index(
+                fields=["delivery_status"], name="inbox_message_undelivered", condition=~Q(delivery_status="sent")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.get_channel_display()} #{self.pk}"
+
+    @property
+    def is_inbound(self) -> bool:
+        return self.direction == Direction.INBOUND

@@ -1,0 +1,392 @@
+"""Writes of the staff inbox: the ClubOS copy (registered as the sync's sink), reads, replies, delivery."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from clubos import app_settings as clubos_settings
+from clubos import services as clubos_services
+from clubos.exceptions import ClubOSError
+from clubos.services import IngestResult, SyncedContact, SyncedMessage, normalize_text
+from clubos.types import Channel as ClubOSChannel
+from clubos.types import Direction as ClubOSDirection
+from messaging import realtime
+
+from .exceptions import ReplyNotAllowed
+from .models import AuthorKind, Channel, Contact, Conversation, DeliveryStatus, Direction, InboxMessage
+from .signals import inbound_messages_received
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_LENGTH = 200
+MAX_BODY_LENGTH = 5000
+SMS_MAX_LENGTH = 1600  # what ClubOS accepts for one text
+
+
+def _preview(body: str) -> str:
+    return " ".join(body.split())[:PREVIEW_LENGTH]
+
+
+def _phone_key(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return digits[-10:]
+
+
+def _same_person(user: User, contact: SyncedContact) -> bool:
+    """ClubOS names are not unique: an account is linked only when its email or phone agrees."""
+    if contact.email and user.email and user.email.casefold() == contact.email.casefold():
+        return True
+    phone = _phone_key(contact.phone)
+    return bool(phone) and len(phone) >= 7 and _phone_key(user.mobile_phone) == phone
+
+
+def _same_name(user: User, name: str) -> bool:
+    wanted = normalize_text(name)
+    return wanted in {normalize_text(user.name), normalize_text(f"{user.first_name} {user.last_name}")}
+
+
+def _confirmed_user(contact: SyncedContact, by_clubos_id: dict[int, User]) -> User | None:
+    if contact.clubos_id is None:
+        return None
+    user = by_clubos_id.get(contact.clubos_id)
+    if user is not None:
+        return user if _same_person(user, contact) else None
+    if not contact.email and not contact.phone:
+        return None
+    # A local account without a ClubOS id yet: same name AND same email or phone, and only one.
+    query = Q(email__iexact=contact.email) if contact.email else Q(pk__in=[])
+    first, _, last = contact.name.partition(" ")
+    query |= Q(display_name__iexact=contact.name) | Q(first_name__iexact=first, last_name__iexact=last)
+    candidates = [
+        u
+        for u in User.objects.filter(query, clubos_member_id__isnull=True, is_active=True)[:20]
+        if _same_name(u, contact.name) and _same_person(u, contact)
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _contact_key(contact: SyncedContact) -> tuple[str, int | str]:
+    return ("id", contact.clubos_id) if contact.clubos_id is not None else ("name", contact.name)
+
+
+def _contacts_upsert(synced: Iterable[SyncedContact]) -> dict[tuple[str, int | str], Contact]:
+    wanted = {_contact_key(c): c for c in synced}
+    ids = [c.clubos_id for c in wanted.values() if c.clubos_id is not None]
+    names = [c.name for c in wanted.values()]
+    found: dict[tuple[str, int | str], Contact] = {}
+    for row in Contact.objects.filter(Q(clubos_id__in=ids) | Q(clubos_id__isnull=True, name__in=names)):
+        found[("id", row.clubos_id) if row.clubos_id is not None else ("name", row.name)] = row
+    users = {u.clubos_member_id: u for u in User.objects.filter(clubos_member_id__in=ids) if u.clubos_member_id}
+
+    result: dict[tuple[str, int | str], Contact] = {}
+    for key, data in wanted.items():
+        contact: Contact | None = found.get(key)
+        if contact is None and data.clubos_id is not None:
+            # A sender kept by name earlier and now resolved: it becomes this ClubOS contact.
+            contact = found.pop(("name", data.name), None)
+        if contact is None:
+            contact = Contact(clubos_id=data.clubos_id, name=data.name[:200])
+        changed = contact.pk is None
+        updates = {"clubos_id": data.clubos_id, "name": data.name[:200], "can_text": data.can_text}
+        if data.clubos_id is not None:  # the history's contact form is authoritative
+            updates |= {"email": data.email[:254], "phone": data.phone[:32]}
+        for attr, value in updates.items():
+            if getattr(contact, attr) != value:
+                setattr(contact, attr, value)
+                changed = True
+        if contact.user_id is None:
+            user = _confirmed_user(data, users)
+            if user is not None:
+                contact.user = user
+                changed = True
+        if changed:
+            contact.save()
+        result[key] = contact
+    return result
+
+
+def _conversations_for(contacts: Iterable[Contact]) -> dict[int, Conversation]:
+    contact_ids = [c.pk for c in contacts]
+    # Locked: staff marking a conversation read must not be overwritten by this batch's counts.
+    existing = {c.contact_id: c for c in Conversation.objects.select_for_update().filter(contact_id__in=contact_ids)}
+    missing = [Conversation(contact_id=cid) for cid in contact_ids if cid not in existing]
+    for conversation in Conversation.objects.bulk_create(missing):
+        existing[conversation.contact_id] = conversation
+    if any(c.pk is None for c in existing.values()):  # backends that return no ids from bulk inserts
+        existing = {
+            c.contact_id: c for c in Conversation.objects.select_for_update().filter(contact_id__in=contact_ids)
+        }
+    return existing
+
+
+def _attach_own_replies(
+    outbound: list[tuple[SyncedMessage, Conversation]],
+) -> set[int]:
+    """Our replies come back from ClubOS as owner-sent items: give the stored reply its ClubOS id."""
+    if not outbound:
+        return set()
+    conversation_ids = {conversation.pk for _, conversation in outbound}
+    pending: dict[int, list[InboxMessage]] = {}
+    # Any reply that reached ClubOS at least once qualifies: one whose attempt timed out after
+    # ClubOS had taken it (queued for a retry, or failed) is now known to be sent.
+    for message in (
+        InboxMessage.objects.select_for_update()
+        .filter(
+            conversation_id__in=conversation_ids,
+            direction=Direction.OUTBOUND,
+            clubos_message_id__isnull=True,
+            attempts__gt=0,
+        )
+        .order_by("sent_at", "pk")
+    ):
+        pending.setdefault(message.conversation_id, []).append(message)
+    attached: set[int] = set()
+    for synced, conversation in outbound:
+        candidates = pending.get(conversation.pk, [])
+        synced_body = normalize_text(synced.body)
+        for message in candidates:
+            body = normalize_text(message.body)
+            same = body.startswith(synced_body) if synced.body_is_snippet else body == synced_body
+            if same:
+                InboxMessage.objects.filter(pk=message.pk).update(
+                    clubos_message_id=synced.clubos_message_id, delivery_status=DeliveryStatus.SENT, failure_reason=""
+                )
+                candidates.remove(message)
+                attached.add(synced.clubos_message_id)
+                break
+    return attached
+
+
+def _signal_inbound(message_ids: list[int]) -> None:
+    for receiver, response in inbound_messages_received.send_robust(sender=InboxMessage, message_ids=message_ids):
+        if isinstance(response, Exception):
+            logger.error("inbound_messages_received receiver %r failed", receiver, exc_info=response)
+
+
+class ClubOSMessageSink:
+    """Registered with clubos as CLUBOS_MESSAGE_SINK: the only way synced messages enter the inbox."""
+
+    def known_message_ids(self, *, ids: Sequence[int]) -> set[int]:
+        found = InboxMessage.objects.filter(clubos_message_id__in=list(ids)).values_list("clubos_message_id", flat=True)
+        return {message_id for message_id in found if message_id is not None}
+
+    @transaction.atomic
+    def ingest(self, *, messages: Sequence[SyncedMessage]) -> IngestResult:
+        result = IngestResult()
+        unique: dict[int, SyncedMessage] = {}
+        for message in messages:
+            unique.setdefault(message.clubos_message_id, message)
+        existing = self.known_message_ids(ids=list(unique))
+        result.duplicates = len(messages) - len(unique) + len(existing)
+        fresh = [m for message_id, m in sorted(unique.items()) if message_id not in existing]
+        if not fresh:
+            return result
+
+        contacts = _contacts_upsert(m.contact for m in fresh)
+        conversations = _conversations_for(contacts.values())
+        paired = [(m, conversations[contacts[_contact_key(m.contact)].pk]) for m in fresh]
+        attached = _attach_own_replies([(m, c) for m, c in paired if m.direction == ClubOSDirection.OUTBOUND])
+        result.duplicates += len(attached)
+
+        rows = [
+            InboxMessage(
+                conversation=conversation,
+                direction=Direction.OUTBOUND if m.direction == ClubOSDirection.OUTBOUND else Direction.INBOUND,
+                channel=Channel.EMAIL if m.channel == ClubOSChannel.EMAIL else Channel.SMS,
+                author_kind=AuthorKind.STAFF if m.direction == ClubOSDirection.OUTBOUND else AuthorKind.MEMBER,
+                body=m.body,
+                body_is_snippet=m.body_is_snippet,
+                sent_at=m.sent_at,
+                clubos_message_id=m.clubos_message_id,
+                delivery_status=DeliveryStatus.SENT,
+            )
+            for m, conversation in paired
+            if m.clubos_message_id not in attached
+        ]
+        created = InboxMessage.objects.bulk_create(rows, batch_size=500)
+        result.new = len(created)
+
+        touched: dict[int, Conversation] = {}
+        for row in created:
+            conversation = row.conversation
+            if conversation.last_message_at is None or row.sent_at >= conversation.last_message_at:
+                conversation.last_message_at = row.sent_at
+                conversation.last_message_preview = _preview(row.body)
+            if row.direction == Direction.INBOUND:
+                conversation.unread_count += 1
+                conversation.status = "open"  # a new question reopens a resolved conversation
+            touched[conversation.pk] = conversation
+        Conversation.objects.bulk_update(
+            touched.values(), ["last_message_at", "last_message_preview", "unread_count", "status"], batch_size=500
+        )
+
+        inbound = [row for row in created if row.direction == Direction.INBOUND]
+        if inbound:
+            ids = [row.pk for row in sorted(inbound, key=lambda r: (r.sent_at, r.clubos_message_id or 0))]
+            if None in ids:  # no ids from the bulk insert on this backend: read them back
+                ids = list(
+                    InboxMessage.objects.filter(clubos_message_id__in=[r.clubos_message_id for r in inbound])
+                    .order_by("sent_at", "clubos_message_id")
+                    .values_list("pk", flat=True)
+                )
+            realtime.notify_staff_inbox_changed()
+            transaction.on_commit(lambda: _signal_inbound(ids))  # type: ignore[arg-type]
+        return result
+
+
+clubos_message_sink = ClubOSMessageSink()
+
+
+# --- Staff actions ---------------------------------------------------------------------------------------
+
+
+def _require_staff(user: User) -> None:
+    if not user.is_inbox_staff:
+        raise PermissionDenied("Only club staff can use the staff inbox.")
+
+
+@transaction.atomic
+def conversation_mark_read(*, conversation: Conversation, user: User) -> bool:
+    """Opening a conversation reads it; returns whether anything was unread."""
+    _require_staff(user)
+    changed = Conversation.objects.filter(pk=conversation.pk, unread_count__gt=0).update(
+        unread_count=0, last_read_at=timezone.now()
+    )
+    if changed:
+        conversation.unread_count = 0
+        realtime.notify_staff_inbox_changed()
+    return bool(changed)
+
+
+@transaction.atomic
+def conversation_reply(
+    *, conversation: Conversation, author: User, channel: str, body: str, subject: str = ""
+) -> InboxMessage:
+    """Queue a staff reply; it is sent to ClubOS by a task once this transaction commits."""
+    _require_staff(author)
+    contact = conversation.contact
+    if contact.clubos_id is None:
+        raise ReplyNotAllowed("ClubOS did not recognise this sender, so there is no one to reply to.")
+    body, subject = body.strip(), " ".join(subject.split())
+    if channel not in Channel.values:
+        raise ReplyNotAllowed("Choose SMS or email.")
+    if not body:
+        raise ReplyNotAllowed("Write a message first.")
+    if len(body) > MAX_BODY_LENGTH:
+        raise ReplyNotAllowed(f"A message can be at most {MAX_BODY_LENGTH} characters.")
+    if channel == Channel.SMS and len(body) > SMS_MAX_LENGTH:
+        raise ReplyNotAllowed(f"A text can be at most {SMS_MAX_LENGTH} characters; send an email instead.")
+    if channel == Channel.EMAIL and not subject:
+        raise ReplyNotAllowed("An email needs a subject.")
+    now = timezone.now()
+    message = InboxMessage(
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        channel=channel,
+        author_kind=AuthorKind.STAFF,
+        author=author,
+        subject=subject if channel == Channel.EMAIL else "",
+        body=body,
+        sent_at=now,
+        delivery_status=DeliveryStatus.QUEUED,
+        idempotency_key=uuid.uuid4().hex,
+    )
+    message.full_clean()
+    message.save()
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now, last_message_preview=_preview(body))
+
+    from .tasks import send_outbound_message
+
+    message_id = message.pk
+    transaction.on_commit(lambda: send_outbound_message.delay(message_id))
+    return message
+
+
+# --- Delivery --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status: str  # a DeliveryStatus value, or "in-progress" / "missing"
+    retry_in: float | None = None  # seconds: the caller should try again then
+
+
+def _delivery_update(message: InboxMessage, **fields: object) -> None:
+    # Guarded by the attempt number: a stale worker never overwrites a newer attempt's outcome.
+    InboxMessage.objects.filter(
+        pk=message.pk, delivery_status=DeliveryStatus.SENDING, attempts=message.attempts
+    ).update(**fields)
+
+
+def outbound_message_deliver(*, message_id: int) -> DeliveryOutcome:
+    """Send one queued reply to ClubOS, at most once, whatever retries or duplicate tasks happen.
+
+    The row is locked and marked `sending` (attempt counted) before the HTTP call. A row still
+    `sending` within its lease belongs to another worker; after the lease, or on any later
+    attempt, the member's ClubOS history is checked for the message before sending again.
+    """
+    now = timezone.now()
+    lease_floor = now - timedelta(seconds=clubos_settings.send_lease_seconds())
+    with transaction.atomic():
+        message = (
+            InboxMessage.objects.select_for_update()
+            .select_related("conversation__contact")
+            .filter(pk=message_id, direction=Direction.OUTBOUND)
+            .first()
+        )
+        if message is None:
+            return DeliveryOutcome("missing")
+        if message.delivery_status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
+            return DeliveryOutcome(message.delivery_status)
+        started = message.attempt_started_at
+        if message.delivery_status == DeliveryStatus.SENDING and started is not None and started > lease_floor:
+            return DeliveryOutcome("in-progress")
+        previous_attempt_at = started if message.attempts else None
+        message.delivery_status = DeliveryStatus.SENDING
+        message.attempts += 1
+        message.attempt_started_at = now
+        message.save(update_fields=["delivery_status", "attempts", "attempt_started_at"])
+
+    contact = message.conversation.contact
+    channel = ClubOSChannel.EMAIL if message.channel == Channel.EMAIL else ClubOSChannel.SMS
+    try:
+        if contact.clubos_id is None:
+            raise ReplyNotAllowed("ClubOS did not recognise this sender, so there is no one to reply to.")
+        already_sent = previous_attempt_at is not None and clubos_services.clubos_outbound_find(
+            member_id=contact.clubos_id, channel=channel, body=message.body, since=previous_attempt_at
+        )
+        if not already_sent:
+            clubos_services.clubos_message_send(
+                member_id=contact.clubos_id, channel=channel, body=message.body, subject=message.subject
+            )
+    except clubos_services.TRANSIENT_ERRORS as exc:
+        reason = f"Attempt {message.attempts} failed: {clubos_services.sync_error_message(exc)}"
+        if message.attempts >= clubos_settings.send_max_attempts():
+            _delivery_update(message, delivery_status=DeliveryStatus.FAILED, failure_reason=reason[:500])
+            return DeliveryOutcome(DeliveryStatus.FAILED)
+        _delivery_update(message, delivery_status=DeliveryStatus.QUEUED, failure_reason=f"{reason}; retrying"[:500])
+        return DeliveryOutcome(
+            DeliveryStatus.QUEUED, retry_in=clubos_settings.send_retry_backoff() * 2 ** (message.attempts - 1)
+        )
+    except (ClubOSError, ReplyNotAllowed) as exc:  # permanent: validation, no mobile, credentials…
+        reason = clubos_services.sync_error_message(exc) if isinstance(exc, ClubOSError) else str(exc)
+        _delivery_update(message, delivery_status=DeliveryStatus.FAILED, failure_reason=reason[:500])
+        return DeliveryOutcome(DeliveryStatus.FAILED)
+    except Exception as exc:
+        # Whether it went out is unknown: fail visibly rather than guess; staff can resend.
+        _delivery_update(
+            message, delivery_status=DeliveryStatus.FAILED, failure_reason=f"Unexpected error: {exc}"[:500]
+        )
+        raise
+    _delivery_update(message, delivery_status=DeliveryStatus.SENT, failure_reason="", sent_at=timezone.now())
+    return DeliveryOutcome(DeliveryStatus.SENT)

@@ -1,0 +1,172 @@
+"""Outbound replies through the sandbox: queued → sent | failed, once, profile untouched."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from accounts import demo
+from clubos import services as clubos_services
+from inbox import services
+from inbox.models import InboxMessage
+from inbox.tasks import send_outbound_message
+from tests.inbox.factories import ContactFactory, ConversationFactory, InboxMessageFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DANA = next(m for m in demo.MEMBERS if m.display_name == "Dana Reyes")
+SMS, EMAIL = 3, 2
+
+
+@pytest.fixture(autouse=True)
+def _fast(settings):
+    settings.CLUBOS_SYNC_RETRY_BACKOFF = 0.01
+    settings.CLUBOS_SEND_RETRY_BACKOFF = 0.01
+    yield
+    clubos_services.clubos_session_reset()
+
+
+@pytest.fixture
+def dana_conversation(db):
+    return ConversationFactory.create(contact=ContactFactory.create(clubos_id=DANA.clubos_id, name="Dana Reyes"))
+
+
+def _reply(conversation, staff, **kwargs) -> InboxMessage:
+    message = services.conversation_reply(conversation=conversation, author=staff, **kwargs)
+    message.refresh_from_db()
+    return message
+
+
+def test_sms_reply_reaches_clubos_and_leaves_the_profile_unchanged(clubos_sandbox, staff, dana_conversation):
+    before = clubos_sandbox.member_profile(DANA.clubos_id)
+    message = _reply(dana_conversation, staff, channel="sms", body="See you Saturday!\nBring water.")
+
+    assert (message.delivery_status, message.attempts, message.failure_reason) == ("sent", 1, "")
+    [send] = clubos_sandbox.sends()
+    assert (send.member_id, send.action) == (DANA.clubos_id, SMS)
+    assert ("textMessage", "See you Saturday!\nBring water.") in send.form
+    assert send.profile_after == send.profile_before == before
+    assert clubos_sandbox.member_profile(DANA.clubos_id) == before
+
+
+def test_email_reply_reaches_clubos_with_subject_and_profile_unchanged(clubos_sandbox, staff, dana_conversation):
+    before = clubos_sandbox.member_profile(DANA.clubos_id)
+    message = _reply(
+        dana_conversation, staff, channel="email", subject="Guest passes", body="Hi Dana,\n<Guests> welcome"
+    )
+
+    assert message.delivery_status == "sent"
+    [send] = clubos_sandbox.sends()
+    assert send.action == EMAIL
+    assert ("emailSubject", "Guest passes") in send.form
+    email_html = dict(send.form)["emailMessage"]
+    assert "&lt;Guests&gt;" in email_html  # escaped, not markup
+    assert send.profile_after == before
+    assert clubos_sandbox.member_profile(DANA.clubos_id) == before
+
+
+def test_a_duplicated_task_texts_once(clubos_sandbox, staff, dana_conversation, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        message = services.conversation_reply(conversation=dana_conversation, author=staff, channel="sms", body="Once")
+    send_outbound_message.delay(message.pk)
+    send_outbound_message.delay(message.pk)
+    send_outbound_message.apply(args=(message.pk,))
+    assert len(clubos_sandbox.sends()) == 1
+    message.refresh_from_db()
+    assert (message.delivery_status, message.attempts) == ("sent", 1)
+
+
+def test_an_oops_on_send_is_retried_and_texts_once(clubos_sandbox, staff, dana_conversation):
+    clubos_sandbox.fail_next("/action/FollowUp/save", count=1)
+    message = _reply(dana_conversation, staff, channel="sms", body="Retry me")
+    assert (message.delivery_status, message.attempts) == ("sent", 2)
+    texted = [s for s in clubos_sandbox.sends() if s.action == SMS]
+    assert len(texted) == 1
+
+
+def test_a_send_that_timed_out_after_reaching_clubos_is_not_sent_again(
+    clubos_sandbox, staff, dana_conversation, settings
+):
+    settings.CLUBOS_READ_TIMEOUT = 0.3
+    clubos_sandbox.delay("/action/FollowUp/save", seconds=0.8, count=1)
+    # Queued directly (not through the eager task) so each attempt can be driven by hand.
+    message = InboxMessageFactory.create(
+        conversation=dana_conversation, direction="outbound", author_kind="staff", author=staff,
+        body="Did this arrive?", clubos_message_id=None, delivery_status="queued", idempotency_key="timeout-1",
+    )  # fmt: skip
+
+    first = services.outbound_message_deliver(message_id=message.pk)
+    assert first.status == "queued"
+    assert first.retry_in is not None
+    message.refresh_from_db()
+    assert "did not answer" in message.failure_reason
+    for _ in range(50):  # ClubOS finishes the slow request after we gave up on it
+        if clubos_sandbox.sends():
+            break
+        time.sleep(0.05)
+    assert len(clubos_sandbox.sends()) == 1
+
+    second = services.outbound_message_deliver(message_id=message.pk)
+    assert second.status == "sent"
+    assert len(clubos_sandbox.sends()) == 1  # found in the member's history: not texted twice
+    message.refresh_from_db()
+    assert (message.delivery_status, message.attempts) == ("sent", 2)
+
+
+def test_member_who_cannot_receive_texts_fails_at_once_with_the_reason(clubos_sandbox, staff, dana_conversation):
+    clubos_sandbox.set_dnc(DANA.clubos_id)
+    message = _reply(dana_conversation, staff, channel="sms", body="Hello?")
+    assert (message.delivery_status, message.attempts) == ("failed", 1)
+    assert "cannot receive texts" in message.failure_reason
+    assert not [s for s in clubos_sandbox.sends() if s.action == SMS and s.message_id]
+
+
+def test_temporary_failures_stop_after_three_attempts_with_the_reason_kept(clubos_sandbox, staff, dana_conversation):
+    clubos_sandbox.fail_next("/action/FollowUp/save", count=10)
+    message = _reply(dana_conversation, staff, channel="sms", body="Anyone there?")
+    assert (message.delivery_status, message.attempts) == ("failed", 3)
+    assert message.failure_reason.startswith("Attempt 3 failed: ")
+    assert "OOPS" in message.failure_reason
+    assert not [s for s in clubos_sandbox.sends() if s.message_id]
+
+
+def test_our_reply_coming_back_on_the_next_sync_is_not_duplicated(clubos_sandbox, staff, dana_conversation):
+    clubos_services.clubos_sync_run()
+    conversation = InboxMessage.objects.filter(conversation__contact__clubos_id=DANA.clubos_id)[0].conversation
+    count = conversation.messages.count()
+    message = _reply(conversation, staff, channel="sms", body="Coming back to us")
+    assert message.delivery_status == "sent"
+
+    result = clubos_services.clubos_sync_run()
+
+    assert (result.fetched, result.new, result.duplicates) == (1, 0, 1)
+    message.refresh_from_db()
+    assert message.clubos_message_id == clubos_sandbox.sends()[0].message_id
+    assert conversation.messages.count() == count + 1
+
+
+def test_a_timed_out_send_seen_by_the_sync_is_marked_sent_and_never_retried(
+    clubos_sandbox, staff, dana_conversation, settings
+):
+    clubos_services.clubos_sync_run()
+    settings.CLUBOS_READ_TIMEOUT = 0.3
+    clubos_sandbox.delay("/action/FollowUp/save", seconds=0.8, count=1)
+    message = InboxMessageFactory.create(
+        conversation=dana_conversation, direction="outbound", author_kind="staff", author=staff,
+        body="Timed out but delivered", clubos_message_id=None, delivery_status="queued", idempotency_key="t-2",
+    )  # fmt: skip
+    assert services.outbound_message_deliver(message_id=message.pk).status == "queued"
+    for _ in range(50):
+        if clubos_sandbox.sends():
+            break
+        time.sleep(0.05)
+
+    result = clubos_services.clubos_sync_run()  # ClubOS lists our text as an owner-sent item
+
+    assert (result.new, result.duplicates) == (0, 1)
+    message.refresh_from_db()
+    assert (message.delivery_status, message.failure_reason) == ("sent", "")
+    assert message.clubos_message_id == clubos_sandbox.sends()[0].message_id
+    assert services.outbound_message_deliver(message_id=message.pk).status == "sent"
+    assert len(clubos_sandbox.sends()) == 1

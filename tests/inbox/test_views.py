@@ -1,0 +1,129 @@
+import pytest
+from django.urls import reverse
+
+from inbox.models import Conversation, InboxMessage
+from inbox.services import clubos_message_sink
+
+from .factories import ContactFactory, ConversationFactory, InboxMessageFactory, synced
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(reverse("inbox:conversation_list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_members_never_see_the_staff_inbox(member_client):
+    conversation = ConversationFactory.create()
+    assert member_client.get(reverse("inbox:conversation_list")).status_code == 403
+    url = reverse("inbox:conversation_detail", args=[conversation.pk])
+    assert member_client.get(url).status_code == 403
+    assert member_client.post(url, {"channel": "sms", "body": "hi"}).status_code == 403
+    assert not InboxMessage.objects.exists()
+
+
+def test_list_shows_conversations_latest_first_with_snippet_and_unread(staff_client):
+    clubos_message_sink.ingest(
+        messages=[
+            synced(clubos_id=1, name="Older Olga", body="first question", minutes_ago=60),
+            synced(clubos_id=2, name="Newer Nina", body="<b>second</b> question", minutes_ago=1),
+        ]
+    )
+    response = staff_client.get(reverse("inbox:conversation_list"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.index("Newer Nina") < content.index("Older Olga")
+    assert "&lt;b&gt;second&lt;/b&gt; question" in content
+    assert 'aria-label="1 unread"' in content
+
+
+def test_list_filters_by_status(staff_client):
+    ConversationFactory.create(contact=ContactFactory.create(name="Open Oscar"))
+    ConversationFactory.create(contact=ContactFactory.create(name="Done Dora"), status="resolved")
+    content = staff_client.get(reverse("inbox:conversation_list"), {"status": "resolved"}).content.decode()
+    assert "Done Dora" in content
+    assert "Open Oscar" not in content
+    assert staff_client.get(reverse("inbox:conversation_list"), {"status": "bogus"}).status_code == 200
+
+
+def test_list_badge_counts_conversations_with_unread(staff_client):
+    clubos_message_sink.ingest(messages=[synced(clubos_id=1, name="A B"), synced(clubos_id=1, name="A B")])
+    content = staff_client.get(reverse("inbox:conversation_list")).content.decode()
+    assert 'data-badge="inbox" aria-label="unread in the staff inbox">1</span>' in content
+
+
+def test_detail_shows_messages_oldest_first_escaped_and_marks_read(staff_client):
+    clubos_message_sink.ingest(
+        messages=[
+            synced(body="<script>alert(1)</script>\nsecond line", minutes_ago=10),
+            synced(body="later", minutes_ago=1),
+        ]
+    )
+    conversation = Conversation.objects.get()
+    assert conversation.unread_count == 2
+    response = staff_client.get(reverse("inbox:conversation_detail", args=[conversation.pk]))
+    content = response.content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;\nsecond line" in content
+    assert "<script>alert(1)" not in content
+    assert content.index("second line") < content.index("later")
+    assert Conversation.objects.get().unread_count == 0
+
+
+def test_detail_shows_delivery_status_and_failure_reason(staff_client):
+    message = InboxMessageFactory.create(
+        direction="outbound",
+        author_kind="staff",
+        delivery_status="failed",
+        failure_reason="ERROR - member cannot receive texts",
+        clubos_message_id=None,
+    )
+    content = staff_client.get(reverse("inbox:conversation_detail", args=[message.conversation_id])).content.decode()
+    assert "Failed" in content
+    assert "ERROR - member cannot receive texts" in content
+
+
+def test_reply_form_queues_a_message_and_redirects(staff_client, django_capture_on_commit_callbacks):
+    conversation = ConversationFactory.create()
+    url = reverse("inbox:conversation_detail", args=[conversation.pk])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = staff_client.post(url, {"channel": "email", "subject": "Hours", "body": "We open at 5."})
+    assert response.status_code == 302
+    message = InboxMessage.objects.get()
+    assert (message.channel, message.subject, message.delivery_status) == ("email", "Hours", "queued")
+    assert len(callbacks) == 1
+
+
+def test_reply_form_errors_are_400_not_500(staff_client):
+    conversation = ConversationFactory.create()
+    url = reverse("inbox:conversation_detail", args=[conversation.pk])
+    response = staff_client.post(url, {"channel": "email", "subject": "", "body": "Hi"})
+    assert response.status_code == 400
+    assert "An email needs a subject." in response.content.decode()
+    assert staff_client.post(url, {"channel": "pigeon", "body": "Hi"}).status_code == 400
+    unknown = ConversationFactory.create(contact=ContactFactory.create(clubos_id=None))
+    response = staff_client.post(
+        reverse("inbox:conversation_detail", args=[unknown.pk]), {"channel": "sms", "body": "x"}
+    )
+    assert response.status_code == 400
+    assert not InboxMessage.objects.exists()
+
+
+def test_unknown_conversation_is_404(staff_client):
+    assert staff_client.get(reverse("inbox:conversation_detail", args=[12345])).status_code == 404
+
+
+def test_context_processor_gives_none_to_members(member_client):
+    response = member_client.get(reverse("accounts:directory"))
+    assert response.context["inbox_unread"] is None
+    assert 'data-badge="inbox"' not in response.content.decode()
+
+
+def test_list_page_query_count_does_not_grow_with_conversations(staff_client, django_assert_max_num_queries):
+    clubos_message_sink.ingest(messages=[synced(clubos_id=100 + i, name=f"Person {i}") for i in range(3)])
+    with django_assert_max_num_queries(12) as few:
+        staff_client.get(reverse("inbox:conversation_list"))
+    clubos_message_sink.ingest(messages=[synced(clubos_id=200 + i, name=f"Other {i}") for i in range(30)])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        staff_client.get(reverse("inbox:conversation_list"))
