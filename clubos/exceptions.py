@@ -17,7 +17,7 @@ class ClubOSSessionExpired(ClubOSError):
 
 
 class ClubOSBadRequest(ClubOSError):
-    """"Something isn't right": stale or missing Stripes tokens, bad parameters."""
+    """ "Something isn't right": stale or missing Stripes tokens, bad parameters."""
 
 
 class ClubOSServerError(ClubOSError):

@@ -51,9 +51,7 @@ def start() -> threading.Event | None:
     stop = threading.Event()
     from .celery import beat_schedule
 
-    thread = threading.Thread(
-        target=run_schedule, args=(beat_schedule(), stop), name="clubroom-scheduler", daemon=True
-    )
+    thread = threading.Thread(target=run_schedule, args=(beat_schedule(), stop), name="clubroom-scheduler", daemon=True)
     thread.start()
     logger.info("embedded scheduler started")
     return stop
