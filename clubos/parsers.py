@@ -387,18 +387,22 @@ def parse_inbox_list(
     with a stray low id does not stop it.)
     """
     items: list[InboxItem] = []
-    skipped = 0
-    for chunk in _split_items(html):
+    skipped = older = 0
+    chunks = _split_items(html)
+    for chunk in chunks:
         quick_id = _quick_id(chunk)
         item = parse_inbox_item(chunk, now=now, tz=tz)
         if newer_than is not None and quick_id is not None and quick_id <= newer_than and item is not None:
-            break  # a good item at or below the watermark: everything after it is older
+            # A good item at or below the watermark: everything after it is older. Count those
+            # (cheaply, by id) so a run can report what the list held without parsing it.
+            older = 1 + sum(1 for rest in chunks if _DATA_ID.search(rest))
+            break
         if item is None:
             skipped += 1
             logger.debug("clubos: skipped a malformed inbox item: %.120r", chunk)
             continue
         items.append(item)
-    return InboxList(owner_id=owner_id, items=items, skipped=skipped)
+    return InboxList(owner_id=owner_id, items=items, skipped=skipped, older=older)
 
 
 # --- conversation history -----------------------------------------------------------------------------

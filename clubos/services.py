@@ -120,10 +120,10 @@ class SyncProgress:
 class SyncResult:
     """Counts of one run; always fetched = new + duplicates + skipped + errors.
 
-    fetched: list items read, i.e. above each owner's watermark (lists are read newest first and
-    stop at the watermark), malformed ones included; duplicates: already stored (a repeat after an
-    interrupted run, or our own reply coming back from ClubOS); skipped: malformed items; errors:
-    items left for the next run because their member's history failed.
+    fetched: every item of every owner's list, malformed ones included (items at or below the
+    watermark are counted, not parsed: lists are newest first); duplicates: already stored (below the
+    watermark, a repeat after an interrupted run, or our own reply coming back from ClubOS);
+    skipped: malformed items; errors: items left for the next run because their member's history failed.
     """
 
     run_id: int | None = None
@@ -386,9 +386,10 @@ class _Run:
         listing = _with_retries(lambda: self.client.inbox_list(owner_id=owner.id, newer_than=state.watermark))
         unique = {item.message_id: item for item in listing.items}
         above = sorted((i for i in unique.values() if i.message_id > state.watermark), key=lambda i: i.message_id)
-        self.result.fetched += len(listing.items) + listing.skipped
+        self.result.fetched += len(listing.items) + listing.skipped + listing.older
         self.result.skipped += listing.skipped
-        self.result.duplicates += len(listing.items) - len(above)  # repeated ids inside one list
+        # Items at or below the watermark are stored already; so are ids repeated inside one list.
+        self.result.duplicates += listing.older + len(listing.items) - len(above)
         return _OwnerWork(owner, state, above, listing.skipped)
 
     # names → ClubOS ids

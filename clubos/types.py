@@ -47,6 +47,7 @@ class InboxList:
     owner_id: int
     items: list[InboxItem]  # newest first, as served
     skipped: int = 0  # malformed items that were skipped and counted
+    older: int = 0  # items at or below the caller's watermark: counted, not parsed
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def test_one_run_ends_with_the_summary_line_and_a_second_finds_nothing_new(clubo
     assert out.splitlines()[-1] == f"sync: fetched={seeded} new={seeded} duplicates=0 skipped=0 errors=0"
     assert err == ""  # no progress when stderr is not a terminal
     out, _ = _run()
-    assert out.splitlines()[-1] == "sync: fetched=0 new=0 duplicates=0 skipped=0 errors=0"
+    assert out.splitlines()[-1] == f"sync: fetched={seeded} new=0 duplicates={seeded} skipped=0 errors=0"
 
 
 def test_progress_is_shown_on_a_terminal(clubos_sandbox):
@@ -96,6 +96,7 @@ def test_loop_repeats_every_poll_interval_until_interrupted(clubos_sandbox, sett
     out, err = _run("--loop")
     lines = out.splitlines()
     assert len(lines) == 2
-    assert lines[1] == "sync: fetched=1 new=1 duplicates=0 skipped=0 errors=0"
+    listed = clubos_sandbox.listed()
+    assert lines[1] == f"sync: fetched={listed} new=1 duplicates={listed - 1} skipped=0 errors=0"
     assert 0 < sleeps[0] <= 7
     assert err.strip().endswith("stopped")

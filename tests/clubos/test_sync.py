@@ -115,7 +115,8 @@ def test_second_run_creates_nothing_and_costs_one_list_request_per_owner(clubos_
 
     again = services.clubos_sync_run()
 
-    assert again.summary_line() == "sync: fetched=0 new=0 duplicates=0 skipped=0 errors=0"
+    listed = clubos_sandbox.listed()
+    assert again.summary_line() == f"sync: fetched={listed} new=0 duplicates={listed} skipped=0 errors=0"
     assert InboxMessage.objects.count() == count
     paths = [r.path for r in clubos_sandbox.requests()]
     assert paths == ["/action/Dashboard/messages", "/action/Dashboard/messages"]  # no login, owners, search, history
@@ -135,7 +136,7 @@ def test_a_new_member_text_arrives_unread_and_is_announced_after_commit(clubos_s
         result = services.clubos_sync_run()
     finally:
         inbound_messages_received.disconnect(receiver)
-    assert (result.fetched, result.new) == (1, 1)
+    assert (result.fetched, result.new, result.duplicates) == (clubos_sandbox.listed(), 1, clubos_sandbox.listed() - 1)
     message = InboxMessage.objects.get(clubos_message_id=message_id)
     assert message.body == "Is the sauna open\non Sunday?"
     assert received == [[message.pk]]
@@ -204,7 +205,7 @@ def test_a_run_failing_half_way_keeps_whole_batches_only_and_the_next_run_comple
 
     clubos_sandbox.state.before_request = original
     result = services.clubos_sync_run()
-    assert (result.new, result.duplicates) == (6, 0)
+    assert (result.new, result.duplicates) == (6, clubos_sandbox.listed() - 6)
     assert _stored_ids() == before | set(new_ids)
 
 
@@ -350,7 +351,10 @@ def test_one_members_broken_history_never_blocks_the_others(clubos_sandbox, monk
         assert not InboxMessage.objects.filter(clubos_message_id=first).exists()
         assert club.watermark == first - 1
         monkeypatch.setattr(ClubOSClient, "member_history", real)
-        assert services.clubos_sync_run().summary_line() == "sync: fetched=2 new=1 duplicates=1 skipped=0 errors=0"
+        listed = clubos_sandbox.listed()
+        assert services.clubos_sync_run().summary_line() == (
+            f"sync: fetched={listed} new=1 duplicates={listed - 1} skipped=0 errors=0"
+        )
         assert club.watermark < SyncState.objects.get(owner_id=CLUB).watermark == second
     else:  # a page that is gone: kept with its snippet rather than blocking the watermark for ever
         assert (result.new, result.errors, result.unmatched) == (2, 0, 1)
