@@ -1,21 +1,35 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import NameLookup, SyncControl, SyncRun, SyncState
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """What the sync records is evidence: shown, never hand-edited (the sync owns these rows)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(SyncControl)
-class SyncControlAdmin(admin.ModelAdmin):
+class SyncControlAdmin(RecordAdmin):
+    """Pause and resume on the /clubos/ page, through the services that record who and when."""
+
     list_display = ("__str__", "paused", "runs", "successes", "failures", "last_run_at", "last_error_at")
-    readonly_fields = ("lock_token", "locked_until", "last_run_at", "last_success_at", "last_error", "last_error_at")
 
 
 @admin.register(SyncState)
-class SyncStateAdmin(admin.ModelAdmin):
+class SyncStateAdmin(RecordAdmin):
     list_display = ("owner_name", "owner_id", "watermark", "messages_stored", "last_synced_at")
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(RecordAdmin):
     list_display = (
         "started_at",
         "trigger",
@@ -32,6 +46,6 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(NameLookup)
-class NameLookupAdmin(admin.ModelAdmin):
+class NameLookupAdmin(RecordAdmin):
     list_display = ("name", "found_ids", "looked_up_at")
     search_fields = ("name",)
