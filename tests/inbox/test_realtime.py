@@ -1,0 +1,69 @@
+"""The staff inbox count on `/ws/notifications/`, with the real counter and the real sync sink (no stubs)."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings as django_settings
+from django.test import Client
+
+from config.asgi import application
+from inbox import selectors
+from inbox.models import Conversation
+from inbox.services import clubos_message_sink, conversation_mark_read
+from tests.accounts.factories import MemberFactory, StaffFactory
+from tests.inbox.factories import synced
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+TIMEOUT = 3
+
+
+@pytest.fixture(autouse=True)
+async def _clean_layer():
+    layer = get_channel_layer()
+    if hasattr(layer, "flush"):
+        await layer.flush()
+
+
+@database_sync_to_async
+def _cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"{django_settings.SESSION_COOKIE_NAME}={client.cookies[django_settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+async def _open(user) -> WebsocketCommunicator:
+    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver"), (b"cookie", await _cookie(user))]
+    communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=headers)
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert connected
+    return communicator
+
+
+async def test_staff_badge_follows_synced_inbound_messages_and_reads():
+    staff = await database_sync_to_async(StaffFactory)()
+    member = await database_sync_to_async(MemberFactory)()
+    await database_sync_to_async(clubos_message_sink.ingest)(messages=[synced(clubos_id=61_000_100, body="first")])
+
+    staff_socket = await _open(staff)
+    member_socket = await _open(member)
+    assert (await staff_socket.receive_json_from(TIMEOUT))["inbox"] == 1
+    assert (await member_socket.receive_json_from(TIMEOUT))["inbox"] is None
+
+    # A new member texts the club: the sync's write pushes every staff socket a fresh count.
+    await database_sync_to_async(clubos_message_sink.ingest)(messages=[synced(clubos_id=61_000_107, name="Zoë Müller")])
+    frame = await staff_socket.receive_json_from(TIMEOUT)
+    assert frame == {"type": "unread", "messages": 0, "inbox": 2}
+    assert frame["inbox"] == await database_sync_to_async(selectors.staff_unread_count)(user=staff)
+    assert await member_socket.receive_nothing(timeout=0.3)  # members are not in the staff group
+
+    # Staff open one conversation: the count goes down everywhere.
+    conversation = await database_sync_to_async(Conversation.objects.with_unread().first)()
+    await database_sync_to_async(conversation_mark_read)(conversation=conversation, user=staff)
+    assert (await staff_socket.receive_json_from(TIMEOUT))["inbox"] == 1
+
+    await staff_socket.disconnect()
+    await member_socket.disconnect()
