@@ -9,18 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from clubos import services
 from clubos.models import SyncControl
 from clubos.sandbox import SYNC_ACCOUNT_ID
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.CLUBOS_SYNC_RETRY_BACKOFF = 0.01
-    yield
-    services.clubos_session_reset()
 
 
 class _Terminal(io.StringIO):

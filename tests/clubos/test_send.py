@@ -19,14 +19,6 @@ DANA = next(m for m in demo.MEMBERS if m.display_name == "Dana Reyes")
 SMS, EMAIL = 3, 2
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.CLUBOS_SYNC_RETRY_BACKOFF = 0.01
-    settings.CLUBOS_SEND_RETRY_BACKOFF = 0.01
-    yield
-    clubos_services.clubos_session_reset()
-
-
 @pytest.fixture
 def dana_conversation(db):
     return ConversationFactory.create(contact=ContactFactory.create(clubos_id=DANA.clubos_id, name="Dana Reyes"))

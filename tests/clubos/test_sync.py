@@ -35,13 +35,6 @@ MEMBERS = {f"{m.first_name} {m.last_name}": m for m in demo.MEMBERS}
 DANA = MEMBERS["Dana Reyes"]
 
 
-@pytest.fixture(autouse=True)
-def _fast_retries(settings):
-    settings.CLUBOS_SYNC_RETRY_BACKOFF = 0.01
-    yield
-    services.clubos_session_reset()
-
-
 def _seeded_ids(sandbox) -> set[int]:
     return set(sandbox.list_ids(CLUB)) | set(sandbox.list_ids(SYNC_ACCOUNT_ID))
 

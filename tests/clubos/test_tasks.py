@@ -16,13 +16,6 @@ from inbox.models import InboxMessage
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.CLUBOS_SYNC_RETRY_BACKOFF = 0.01
-    yield
-    services.clubos_session_reset()
-
-
 def test_beat_runs_exactly_this_task():
     assert beat_schedule()["clubos-sync"]["task"] == sync_inbox.name == "clubos.tasks.sync_inbox"
     assert app.tasks["clubos.tasks.sync_inbox"].name == sync_inbox.name
