@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
@@ -25,6 +26,18 @@ def profile_update(*, actor: User, profile: User, data: dict[str, str]) -> User:
     return profile
 
 
+CLUB_STAFF_GROUP = "Club staff"
+
+
+@transaction.atomic
+def club_staff_group_ensure() -> Group:
+    """The admin group for staff: view and edit people's profiles, nothing else (no roles, no switches)."""
+    group, _ = Group.objects.get_or_create(name=CLUB_STAFF_GROUP)
+    perms = Permission.objects.filter(content_type__app_label="accounts", codename__in=["view_user", "change_user"])
+    group.permissions.add(*perms)
+    return group
+
+
 @dataclass(frozen=True)
 class SeedResult:
     created: int
@@ -45,13 +58,16 @@ def _seed_person(person: demo.DemoPerson, role: str) -> bool:
             "membership_status": person.status,
             "bio": person.bio,
             "role": role,
-            "is_staff": role == Role.ADMIN,
+            # Demo staff may edit members' profiles in admin (the Club staff group); only admins do more.
+            "is_staff": role in (Role.ADMIN, Role.STAFF),
             "is_superuser": role == Role.ADMIN,
         },
     )
     if created:
         user.set_password(demo.DEMO_PASSWORD)
         user.save(update_fields=["password"])
+        if role == Role.STAFF:
+            user.groups.add(club_staff_group_ensure())
     return created
 
 

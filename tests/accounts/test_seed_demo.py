@@ -23,7 +23,10 @@ def test_seed_demo_twice_creates_nothing_new(capsys):
 def test_seed_demo_roles_and_clubos_ids():
     call_command("seed_demo")
     assert User.objects.filter(role=Role.ADMIN, is_superuser=True).count() == 1
-    assert User.objects.filter(role=Role.STAFF, is_staff=False).count() == 2
+    staff = User.objects.filter(role=Role.STAFF)
+    assert staff.count() == 2
+    assert not staff.filter(is_superuser=True).exists()
+    assert all(s.groups.filter(name="Club staff").exists() for s in staff)
     members = User.objects.filter(role=Role.MEMBER)
     assert members.count() >= 30
     assert members.filter(clubos_member_id__isnull=True).count() == 0

@@ -98,3 +98,47 @@ def test_admin_can_open_admin(admin_client_logged_in):
 def test_initials():
     assert User(display_name="Seán O'Connor").initials == "SO"
     assert User(display_name="Mateo").initials == "M"
+
+
+def _club_staff_client():
+    from django.test import Client
+
+    from accounts.services import club_staff_group_ensure
+    from tests.accounts.factories import StaffFactory
+
+    staff = StaffFactory(is_staff=True)
+    staff.groups.add(club_staff_group_ensure())
+    client = Client()
+    client.force_login(staff)
+    return staff, client
+
+
+def test_club_staff_edit_a_members_profile_in_admin():
+    _, client = _club_staff_client()
+    person = MemberFactory(display_name="Before")
+    url = f"/admin/accounts/user/{person.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"is_superuser" not in page.content  # no roles or permissions for non-admins
+    data = {
+        "first_name": person.first_name, "last_name": person.last_name, "display_name": "After", "bio": "",
+        "email": person.email, "mobile_phone": "", "clubos_member_id": "", "membership_status": "frozen",
+    }  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.display_name, person.membership_status) == ("After", "frozen")
+
+
+def test_club_staff_cannot_promote_themselves_or_add_people():
+    staff, client = _club_staff_client()
+    url = f"/admin/accounts/user/{staff.pk}/change/"
+    data = {"first_name": "x", "last_name": "y", "display_name": "Me", "bio": "", "email": staff.email,
+            "mobile_phone": "", "clubos_member_id": "", "membership_status": "active",
+            "is_superuser": "on", "role": "admin"}  # fmt: skip
+    client.post(url, data)
+    staff.refresh_from_db()
+    assert not staff.is_superuser
+    assert staff.role == "staff"
+    assert client.get("/admin/accounts/user/add/").status_code == 403
+    assert client.get("/admin/messaging/messagingsettings/", follow=True).status_code == 403
