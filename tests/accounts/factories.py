@@ -1,14 +1,13 @@
 import factory
-from django.contrib.auth import get_user_model
 
-from accounts.models import MembershipStatus, Role
+from accounts.models import MembershipStatus, Role, User
 
 PASSWORD = "correct-horse-battery"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
-        model = get_user_model()
+        model = User
         django_get_or_create = ("username",)
         skip_postgeneration_save = True
 

@@ -106,7 +106,7 @@ def _club_staff_client():
     from accounts.services import club_staff_group_ensure
     from tests.accounts.factories import StaffFactory
 
-    staff = StaffFactory(is_staff=True)
+    staff = StaffFactory.create(is_staff=True)
     staff.groups.add(club_staff_group_ensure())
     client = Client()
     client.force_login(staff)
@@ -115,7 +115,7 @@ def _club_staff_client():
 
 def test_club_staff_edit_a_members_profile_in_admin():
     _, client = _club_staff_client()
-    person = MemberFactory(display_name="Before")
+    person = MemberFactory.create(display_name="Before")
     url = f"/admin/accounts/user/{person.pk}/change/"
     page = client.get(url)
     assert page.status_code == 200
