@@ -7,6 +7,7 @@ staff inbox count, so it stays open while direct messaging is off and then repor
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -15,6 +16,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from . import realtime, selectors
 from .exceptions import NotAParticipant
+
+try:  # daphne's websocket library; other ASGI servers drop late sends silently
+    from autobahn.exception import Disconnected as ClientGone
+except ImportError:  # pragma: no cover
+    ClientGone = ConnectionError  # type: ignore[assignment,misc]
 
 CLOSE_NOT_FOUND = 4404
 TYPING_RELAY_SECONDS = 1.0
@@ -25,7 +31,14 @@ def _signed_in(scope: dict[str, Any]) -> Any:
     return user if user is not None and user.is_authenticated else None
 
 
-class NotificationsConsumer(AsyncJsonWebsocketConsumer):
+class PushConsumer(AsyncJsonWebsocketConsumer):
+    async def send_json(self, content: Any, close: bool = False) -> None:
+        # The browser may leave while a push is on its way (a page change): nothing to deliver then.
+        with contextlib.suppress(ClientGone):
+            await super().send_json(content, close)
+
+
+class NotificationsConsumer(PushConsumer):
     """Sends `{"type": "unread", "messages": int, "inbox": int | null}` on connect and on every hint."""
 
     async def connect(self) -> None:
@@ -62,7 +75,7 @@ class NotificationsConsumer(AsyncJsonWebsocketConsumer):
         self.enabled = enabled
 
 
-class ThreadConsumer(AsyncJsonWebsocketConsumer):
+class ThreadConsumer(PushConsumer):
     """New messages (`{"type": "message", "message": {...}}`) and typing hints for one thread."""
 
     async def connect(self) -> None:
