@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from config import checks  # noqa: F401  (registers project-wide checks)
+        # Project-wide system checks and the <id:...> URL converter, registered before any URLconf loads.
+        from config import checks, converters  # noqa: F401

@@ -158,6 +158,10 @@ class ClubOSClient:
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._fallback_time_zone = time_zone
+        try:
+            httpx.URL(self.base_url)
+        except httpx.InvalidURL as exc:
+            raise ClubOSUnavailable(f"the ClubOS address {base_url!r} is not a valid URL ({exc})") from None
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout),

@@ -6,5 +6,5 @@ app_name = "inbox"
 
 urlpatterns = [
     path("", views.conversation_list, name="conversation_list"),
-    path("<int:conversation_id>/", views.conversation_detail, name="conversation_detail"),
+    path("<id:conversation_id>/", views.conversation_detail, name="conversation_detail"),
 ]

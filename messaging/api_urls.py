@@ -6,11 +6,11 @@ from . import api
 
 urlpatterns = [
     path("messaging/threads/", api.ThreadListAPI.as_view(), name="messaging-thread-list"),
-    path("messaging/threads/<int:thread_id>/", api.ThreadDetailAPI.as_view(), name="messaging-thread-detail"),
-    path("messaging/threads/<int:thread_id>/messages/", api.MessageListAPI.as_view(), name="messaging-message-list"),
-    path("messaging/threads/<int:thread_id>/read/", api.ThreadReadAPI.as_view(), name="messaging-thread-read"),
+    path("messaging/threads/<id:thread_id>/", api.ThreadDetailAPI.as_view(), name="messaging-thread-detail"),
+    path("messaging/threads/<id:thread_id>/messages/", api.MessageListAPI.as_view(), name="messaging-message-list"),
+    path("messaging/threads/<id:thread_id>/read/", api.ThreadReadAPI.as_view(), name="messaging-thread-read"),
     path(
-        "messaging/messages/<int:message_id>/report/",
+        "messaging/messages/<id:message_id>/report/",
         api.MessageReportAPI.as_view(),
         name="messaging-message-report",
     ),

@@ -32,6 +32,16 @@ def _signed_in(scope: dict[str, Any]) -> Any:
 
 
 class PushConsumer(AsyncJsonWebsocketConsumer):
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        """Frames that are not JSON text are dropped: a client's garbage must not end its own socket."""
+        if not text_data:
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            return
+        await self.receive_json(content, **kwargs)
+
     async def send_json(self, content: Any, close: bool = False) -> None:
         # The browser may leave while a push is on its way (a page change): nothing to deliver then.
         with contextlib.suppress(ClientGone):

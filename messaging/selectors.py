@@ -93,6 +93,8 @@ def notifications_state(*, user: User) -> tuple[UnreadSnapshot, bool]:
 
 def thread_watchable(*, user_id: int, thread_id: int) -> bool:
     """May this user open the thread's socket? Only while switched on, and only their own thread."""
+    if not 0 < thread_id < 2**63:  # the URL takes any digits; the database takes 64-bit ids
+        return False
     return messaging_enabled(fresh=True) and Participant.objects.filter(user_id=user_id, thread_id=thread_id).exists()
 
 

@@ -92,3 +92,14 @@ def test_loop_repeats_every_poll_interval_until_interrupted(clubos_sandbox, sett
     assert lines[1] == f"sync: fetched={listed} new=1 duplicates={listed - 1} skipped=0 errors=0"
     assert 0 < sleeps[0] <= 7
     assert err.strip().endswith("stopped")
+
+
+def test_an_invalid_clubos_address_is_one_clear_line(settings):
+    settings.CLUBOS_BASE_URL = "http://256.1.1.1"
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        _run(stderr=err)
+    assert exit_info.value.code == 1
+    [line] = err.getvalue().strip().splitlines()
+    assert line.startswith("sync failed: ")
+    assert "not a valid URL" in line

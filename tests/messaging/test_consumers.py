@@ -245,3 +245,25 @@ async def test_badge_equals_database_after_sends_reads_and_reconnects():
     stored = await db(lambda: sum(Participant.objects.filter(user=b).values_list("unread_count", flat=True)))()
     assert last["messages"] == truth == stored == 1
     await socket.disconnect()
+
+
+async def test_an_id_too_big_for_the_database_is_refused_not_a_crash():
+    a, _b, _thread = await _setup_pair()
+    communicator, connected = await _open("/ws/messages/" + "9" * 25 + "/", a)
+    assert not connected
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("frame", [{"text_data": "not json"}, {"bytes_data": b"\x00\x01"}, {"text_data": "[1, 2]"}])
+async def test_garbage_frames_are_ignored_and_the_socket_stays_up(frame):
+    a, b, thread = await _setup_pair()
+    for path in (f"/ws/messages/{thread.pk}/", "/ws/notifications/"):
+        communicator, connected = await _open(path, a)
+        assert connected
+        if path == "/ws/notifications/":
+            await communicator.receive_json_from(TIMEOUT)  # the snapshot
+        await communicator.send_to(**frame)
+        await db(services.message_send)(sender=b, thread_id=thread.pk, body="still there?")
+        pushed = await communicator.receive_json_from(TIMEOUT)
+        assert pushed["type"] in ("message", "unread")
+        await communicator.disconnect()

@@ -239,3 +239,24 @@ def test_odd_paging_parameters_are_not_errors(member_client, thread, before):
     response = member_client.get(_thread_url(thread), {"before": before, "page": before})
     assert response.status_code == 200
     assert member_client.get(reverse("messaging:thread_list"), {"page": before}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/messages/{big}/",
+        "/messages/{big}/send/",
+        "/messages/{big}/archive/",
+        "/messages/{big}/mute/",
+        "/messages/report/{big}/",
+        "/api/v1/messaging/threads/{big}/",
+        "/api/v1/messaging/threads/{big}/messages/",
+        "/api/v1/messaging/threads/{big}/read/",
+    ],
+)
+def test_ids_too_big_for_the_database_are_404_not_500(client, path):
+    services.messaging_set_enabled(actor=None, enabled=True)
+    client.force_login(make_member())
+    url = path.format(big="9" * 25)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"body": "hi"}).status_code == 404

@@ -72,6 +72,8 @@ class Command(BaseCommand):
         }
         try:
             response = httpx.post(f"{url}/__sandbox__/control", json=payload, timeout=5.0)
+        except httpx.InvalidURL as exc:
+            raise CommandError(f"{url!r} is not a valid URL ({exc})") from None
         except httpx.HTTPError as exc:
             raise CommandError(f"no ClubOS sandbox answering at {url} ({type(exc).__name__})") from exc
         try:
