@@ -161,7 +161,7 @@ class ClubOSClient:
         try:
             httpx.URL(self.base_url)
         except httpx.InvalidURL as exc:
-            raise ClubOSUnavailable(f"the ClubOS address {base_url!r} is not a valid URL ({exc})") from None
+            raise ClubOSUnavailable(f"the ClubOS address {base_url!r} is not a valid URL ({exc})") from exc
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout),

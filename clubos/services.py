@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+import httpx
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
@@ -442,11 +443,16 @@ class _Run:
         if len(candidates) == 1:
             return candidates[0]
         # Names are not unique: the one whose history holds this very message is the sender.
+        unread_namesake = None
         for candidate in candidates:
             info = self.member(candidate)
             if info.history is not None and match_items_to_history([item], info.history.entries):
                 return candidate
-        return None
+            if info.error is not None and unread_namesake is None:
+                unread_namesake = candidate
+        # A namesake whose history failed for now may be the sender: attributing the item to them makes
+        # it wait below the watermark for the next run, rather than be stored unlinked for good.
+        return unread_namesake
 
     def process_batch(self, work: _OwnerWork, batch: list[InboxItem], blocked_at: int | None) -> int | None:
         self.resolve_names({item.sender_name for item in batch})
@@ -630,20 +636,43 @@ def clubos_message_send(*, member_id: int, channel: Channel, body: str, subject:
         return client.send_message(member_id=member_id, channel=channel, body=body, subject=subject)
 
 
-def clubos_outbound_find(*, member_id: int, channel: Channel, body: str, since: datetime) -> bool:
-    """Whether the member's ClubOS history already shows this message sent at or after `since`.
+def outbound_search_floor(since: datetime) -> datetime:
+    """History times are to the minute and may lag: how far back a send at `since` can show."""
+    return since.replace(second=0, microsecond=0) - timedelta(seconds=app_settings.match_tolerance_seconds())
+
+
+def clubos_outbound_find(
+    *, member_id: int, channel: Channel, body: str, since: datetime, already_known: int = 0
+) -> bool:
+    """Whether the member's ClubOS history shows this message sent at or after `since`.
 
     Used before repeating a send whose earlier attempt may have reached ClubOS (timeout after
-    the request left, process killed mid-call), so a retry never texts twice.
+    the request left, process killed mid-call), so a retry never texts twice. `already_known`
+    is how many identical sends in that window are accounted for by other stored replies: only
+    an entry beyond those can be this attempt's.
     """
     with clubos_session() as client:
         history = _with_retries(lambda: client.member_history(member_id=member_id))
     wanted = normalize_text(body)
-    floor = since.replace(second=0, microsecond=0) - timedelta(seconds=app_settings.match_tolerance_seconds())
-    return any(
-        entry.direction == Direction.OUTBOUND
+    floor = outbound_search_floor(since)
+    found = sum(
+        1
+        for entry in history.entries
+        if entry.direction == Direction.OUTBOUND
         and entry.channel == channel
         and entry.occurred_at >= floor
         and normalize_text(entry.body) == wanted
-        for entry in history.entries
     )
+    return found > already_known
+
+
+def send_outcome_unknown(exc: ClubOSError) -> bool:
+    """Whether a failed send may still have reached ClubOS.
+
+    A refused connection never left; an OOPS page, an expired session or a validation error is
+    ClubOS answering that it did not take the message. A read timeout or a dropped connection
+    after the request went out leaves it unknown.
+    """
+    if not isinstance(exc, ClubOSUnavailable):
+        return False
+    return not isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout | httpx.InvalidURL)

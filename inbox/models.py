@@ -137,6 +137,9 @@ class InboxMessage(models.Model):
     # When the current/last delivery attempt began; a `sending` row older than its lease was interrupted.
     attempt_started_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=500, blank=True)
+    # An attempt may have reached ClubOS without our knowing (a timeout after the request left, a
+    # worker killed mid-call): only then is ClubOS's history checked before sending again.
+    delivery_uncertain = models.BooleanField(default=False)
     # NULL (not "") for synced messages, so the unique constraint only binds the keys we issue.
     idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)

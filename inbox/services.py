@@ -6,7 +6,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -137,11 +137,12 @@ def _attach_own_replies(
         return set()
     conversation_ids = {conversation.pk for _, conversation in outbound}
     pending: dict[int, list[InboxMessage]] = {}
-    # Any reply that reached ClubOS at least once qualifies: one whose attempt timed out after
-    # ClubOS had taken it (queued for a retry, or failed) is now known to be sent.
+    # A reply sent, or one whose attempt may have reached ClubOS (timed out, then queued for a retry
+    # or failed), qualifies; one that ClubOS definitely refused never went out, so it cannot come back.
     for message in (
         InboxMessage.objects.select_for_update()
         .filter(
+            Q(delivery_status=DeliveryStatus.SENT) | Q(delivery_uncertain=True),
             conversation_id__in=conversation_ids,
             direction=Direction.OUTBOUND,
             clubos_message_id__isnull=True,
@@ -159,7 +160,10 @@ def _attach_own_replies(
             same = body.startswith(synced_body) if synced.body_is_snippet else body == synced_body
             if same:
                 InboxMessage.objects.filter(pk=message.pk).update(
-                    clubos_message_id=synced.clubos_message_id, delivery_status=DeliveryStatus.SENT, failure_reason=""
+                    clubos_message_id=synced.clubos_message_id,
+                    delivery_status=DeliveryStatus.SENT,
+                    failure_reason="",
+                    delivery_uncertain=False,
                 )
                 candidates.remove(message)
                 attached.add(synced.clubos_message_id)
@@ -351,11 +355,13 @@ def outbound_message_deliver(*, message_id: int) -> DeliveryOutcome:
         started = message.attempt_started_at
         if message.delivery_status == DeliveryStatus.SENDING and started is not None and started > lease_floor:
             return DeliveryOutcome("in-progress")
-        previous_attempt_at = started if message.attempts else None
+        # Only an attempt whose outcome is unknown may have texted already (see delivery_uncertain).
+        previous_attempt_at = started if message.attempts and message.delivery_uncertain else None
         message.delivery_status = DeliveryStatus.SENDING
         message.attempts += 1
         message.attempt_started_at = now
-        message.save(update_fields=["delivery_status", "attempts", "attempt_started_at"])
+        message.delivery_uncertain = True  # until ClubOS answers either way
+        message.save(update_fields=["delivery_status", "attempts", "attempt_started_at", "delivery_uncertain"])
 
     contact = message.conversation.contact
     channel = ClubOSChannel.EMAIL if message.channel == Channel.EMAIL else ClubOSChannel.SMS
@@ -363,7 +369,11 @@ def outbound_message_deliver(*, message_id: int) -> DeliveryOutcome:
         if contact.clubos_id is None:
             raise ReplyNotAllowed("ClubOS did not recognise this sender, so there is no one to reply to.")
         already_sent = previous_attempt_at is not None and clubos_services.clubos_outbound_find(
-            member_id=contact.clubos_id, channel=channel, body=message.body, since=previous_attempt_at
+            member_id=contact.clubos_id,
+            channel=channel,
+            body=message.body,
+            since=previous_attempt_at,
+            already_known=_identical_replies_sent(message, since=previous_attempt_at),
         )
         if not already_sent:
             clubos_services.clubos_message_send(
@@ -371,16 +381,29 @@ def outbound_message_deliver(*, message_id: int) -> DeliveryOutcome:
             )
     except clubos_services.TRANSIENT_ERRORS as exc:
         reason = f"Attempt {message.attempts} failed: {clubos_services.sync_error_message(exc)}"
+        uncertain = clubos_services.send_outcome_unknown(exc)
         if message.attempts >= clubos_settings.send_max_attempts():
-            _delivery_update(message, delivery_status=DeliveryStatus.FAILED, failure_reason=reason[:500])
+            _delivery_update(
+                message,
+                delivery_status=DeliveryStatus.FAILED,
+                failure_reason=reason[:500],
+                delivery_uncertain=uncertain,
+            )
             return DeliveryOutcome(DeliveryStatus.FAILED)
-        _delivery_update(message, delivery_status=DeliveryStatus.QUEUED, failure_reason=f"{reason}; retrying"[:500])
+        _delivery_update(
+            message,
+            delivery_status=DeliveryStatus.QUEUED,
+            failure_reason=f"{reason}; retrying"[:500],
+            delivery_uncertain=uncertain,
+        )
         return DeliveryOutcome(
             DeliveryStatus.QUEUED, retry_in=clubos_settings.send_retry_backoff() * 2 ** (message.attempts - 1)
         )
     except (ClubOSError, ReplyNotAllowed) as exc:  # permanent: validation, no mobile, credentials…
         reason = clubos_services.sync_error_message(exc) if isinstance(exc, ClubOSError) else str(exc)
-        _delivery_update(message, delivery_status=DeliveryStatus.FAILED, failure_reason=reason[:500])
+        _delivery_update(
+            message, delivery_status=DeliveryStatus.FAILED, failure_reason=reason[:500], delivery_uncertain=False
+        )
         return DeliveryOutcome(DeliveryStatus.FAILED)
     except Exception as exc:
         # Whether it went out is unknown: fail visibly rather than guess; staff can resend.
@@ -388,5 +411,29 @@ def outbound_message_deliver(*, message_id: int) -> DeliveryOutcome:
             message, delivery_status=DeliveryStatus.FAILED, failure_reason=f"Unexpected error: {exc}"[:500]
         )
         raise
-    _delivery_update(message, delivery_status=DeliveryStatus.SENT, failure_reason="", sent_at=timezone.now())
+    _delivery_update(
+        message,
+        delivery_status=DeliveryStatus.SENT,
+        failure_reason="",
+        sent_at=timezone.now(),
+        delivery_uncertain=False,
+    )
     return DeliveryOutcome(DeliveryStatus.SENT)
+
+
+def _identical_replies_sent(message: InboxMessage, *, since: datetime) -> int:
+    """Other replies with this text to this person, sent in the window ClubOS's history is searched."""
+    floor = clubos_services.outbound_search_floor(since)
+    wanted = normalize_text(message.body)
+    others = (
+        InboxMessage.objects.filter(
+            conversation_id=message.conversation_id,
+            direction=Direction.OUTBOUND,
+            channel=message.channel,
+            delivery_status=DeliveryStatus.SENT,
+            sent_at__gte=floor,
+        )
+        .exclude(pk=message.pk)
+        .values_list("body", flat=True)
+    )
+    return sum(1 for body in others if normalize_text(body) == wanted)

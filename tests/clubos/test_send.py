@@ -162,3 +162,48 @@ def test_a_timed_out_send_seen_by_the_sync_is_marked_sent_and_never_retried(
     assert message.clubos_message_id == clubos_sandbox.sends()[0].message_id
     assert services.outbound_message_deliver(message_id=message.pk).status == "sent"
     assert len(clubos_sandbox.sends()) == 1
+
+
+def test_an_identical_reply_after_a_refused_attempt_is_still_sent(clubos_sandbox, staff, dana_conversation):
+    # ClubOS's OOPS page means it did not take the message: the retry must not mistake the first,
+    # identical reply in the member's history for this one.
+    first = _reply(dana_conversation, staff, channel="sms", body="OK, see you then")
+    clubos_sandbox.fail_next("/action/FollowUp/save", count=1)
+    second = _reply(dana_conversation, staff, channel="sms", body="OK, see you then")
+    assert (first.delivery_status, second.delivery_status, second.attempts) == ("sent", "sent", 2)
+    assert len([s for s in clubos_sandbox.sends() if s.message_id]) == 2
+
+
+def test_a_timed_out_identical_reply_is_told_apart_from_the_earlier_one(
+    clubos_sandbox, staff, dana_conversation, settings
+):
+    first = _reply(dana_conversation, staff, channel="sms", body="Same words")
+    settings.CLUBOS_READ_TIMEOUT = 0.3
+    # The next save answers too late for the client, and with the OOPS page: the text never went out,
+    # yet the client cannot know; the retry must not take the first reply's history entry for it.
+    clubos_sandbox.delay("/action/FollowUp/save", seconds=0.8, count=1)
+    clubos_sandbox.fail_next("/action/FollowUp/save", count=1)
+    second = InboxMessageFactory.create(
+        conversation=dana_conversation, direction="outbound", author_kind="staff", author=staff,
+        body="Same words", clubos_message_id=None, delivery_status="queued", idempotency_key="same-2",
+    )  # fmt: skip
+    assert services.outbound_message_deliver(message_id=second.pk).status == "queued"  # timed out: unknown
+    assert services.outbound_message_deliver(message_id=second.pk).status == "sent"
+    assert first.delivery_status == "sent"
+    assert len([s for s in clubos_sandbox.sends() if s.message_id]) == 2
+
+
+def test_a_reply_clubos_refused_for_good_is_not_marked_sent_by_the_next_sync(clubos_sandbox, staff):
+    clubos_services.clubos_sync_run()
+    conversation = InboxMessage.objects.filter(conversation__contact__clubos_id=DANA.clubos_id)[0].conversation
+    clubos_sandbox.fail_next("/action/FollowUp/save", count=3)
+    failed = _reply(conversation, staff, channel="sms", body="Thanks!")
+    sent = _reply(conversation, staff, channel="sms", body="Thanks!")
+    assert (failed.delivery_status, sent.delivery_status) == ("failed", "sent")
+
+    clubos_services.clubos_sync_run()
+
+    failed.refresh_from_db()
+    sent.refresh_from_db()
+    assert (failed.delivery_status, failed.clubos_message_id) == ("failed", None)
+    assert sent.clubos_message_id == clubos_sandbox.sends()[0].message_id

@@ -379,3 +379,26 @@ def test_an_idle_poll_costs_a_fixed_handful_of_queries(clubos_sandbox, django_as
     services.clubos_sync_run()
     with django_assert_max_num_queries(count):  # the same however many messages are stored
         services.clubos_sync_run()
+
+
+def test_a_namesakes_message_waits_while_their_history_fails_for_now(clubos_sandbox, monkeypatch):
+    other_dana = Person(61_777_001, "Dana", "Reyes", "other.dana@example.net", "+17735550111")
+    twin = clubos_sandbox.state.add_person(other_dana)
+    services.clubos_sync_run()
+    message_id = clubos_sandbox.inject(member_id=twin.id, text="I'm the other Dana")
+    real = ClubOSClient.member_history
+
+    def history(self, *, member_id):
+        if member_id == twin.id:
+            raise ClubOSBadRequest("stale tokens")
+        return real(self, member_id=member_id)
+
+    monkeypatch.setattr(ClubOSClient, "member_history", history)
+    assert services.clubos_sync_run().errors == 1
+    assert not InboxMessage.objects.filter(clubos_message_id=message_id).exists()  # waits, not stored unlinked
+
+    monkeypatch.setattr(ClubOSClient, "member_history", real)
+    services.clubos_sync_run()
+    stored = InboxMessage.objects.select_related("conversation__contact").get(clubos_message_id=message_id)
+    assert (stored.body, stored.body_is_snippet) == ("I'm the other Dana", False)
+    assert stored.conversation.contact.clubos_id == twin.id
