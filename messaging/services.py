@@ -133,9 +133,12 @@ def message_send(*, sender: User, thread_id: int, body: object) -> Message:
         message.full_clean(exclude=["thread", "sender"])
     except ValidationError as error:
         raise InvalidMessage(" ".join(error.messages)) from error
+    # Lock order everywhere: thread row, then participant rows. Taking the thread lock before the
+    # insert serialises sends in a thread, so ids follow commit order and `last_message` and the
+    # read pointers (which the recount trusts) always name the newest message.
+    Thread.objects.select_for_update().filter(pk=thread_id).values_list("pk", flat=True).get()
     message.save()
     now = message.created_at
-    # Lock order everywhere: thread row, then participant rows (concurrent sends serialise here).
     Thread.objects.filter(pk=thread_id).update(last_message=message)
     Participant.objects.filter(thread_id=thread_id).exclude(user_id=sender.pk).update(
         unread_count=F("unread_count") + 1, last_activity_at=now, archived=False

@@ -117,6 +117,46 @@ def test_concurrent_starts_from_both_sides_yield_one_thread():
     assert Participant.objects.count() == 2 * len(pairs)
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sends_and_reads_leave_no_drift():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to test")
+    services.messaging_set_enabled(actor=None, enabled=True)
+    a, b = make_member(), make_member()
+    thread, _ = services.thread_start(initiator=a, recipient=b)
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def run(step):
+        try:
+            barrier.wait(timeout=10)
+            for n in range(15):
+                step(n)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    workers = [
+        threading.Thread(
+            target=run, args=(lambda n: services.message_send(sender=a, thread_id=thread.pk, body=f"a{n}"),)
+        ),
+        threading.Thread(
+            target=run, args=(lambda n: services.message_send(sender=b, thread_id=thread.pk, body=f"b{n}"),)
+        ),
+        threading.Thread(target=run, args=(lambda n: services.thread_mark_read(user=b, thread_id=thread.pk),)),
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not errors
+    thread.refresh_from_db()
+    assert thread.last_message_id == Message.objects.filter(thread=thread).latest("pk").pk
+    assert services.unread_recount(fix=False).drifted == 0
+
+
 # --- messages -----------------------------------------------------------------------------------
 
 
