@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsInboxStaff
+
 from . import selectors, services
 from .models import SyncRun, SyncState
 from .tasks import sync_inbox
-
-
-class IsInboxStaff(BasePermission):
-    message = "Only club staff can use the ClubOS sync."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(getattr(request.user, "is_inbox_staff", False))
 
 
 class SyncRunSerializer(serializers.ModelSerializer):

@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.permissions import inbox_staff_required
+
 from . import selectors, services
 from .tasks import sync_inbox
 
 
-def _require_inbox_staff(request: HttpRequest) -> None:
-    if not request.user.is_inbox_staff:  # type: ignore[union-attr]
-        raise PermissionDenied("Only club staff can see the ClubOS sync.")
-
-
-@login_required
+@inbox_staff_required
 @require_GET
 def status(request: HttpRequest) -> HttpResponse:
-    _require_inbox_staff(request)
     return render(request, "clubos/status.html", {"status": selectors.sync_status()})
 
 
-@login_required
+@inbox_staff_required
 @require_POST
 def action(request: HttpRequest, action: str) -> HttpResponse:
-    _require_inbox_staff(request)
     if action == "sync":
         transaction.on_commit(lambda: sync_inbox.delay(force=True, trigger="manual"))
         messages.success(request, "Sync queued.")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.permissions import inbox_staff_required
 
 from . import selectors, services
 from .exceptions import ReplyNotAllowed
@@ -16,15 +16,9 @@ from .forms import ReplyForm
 from .models import ConversationStatus
 
 
-def _require_inbox_staff(request: HttpRequest) -> None:
-    if not request.user.is_inbox_staff:  # type: ignore[union-attr]
-        raise PermissionDenied("The staff inbox is for club staff only.")
-
-
-@login_required
+@inbox_staff_required
 @require_GET
 def conversation_list(request: HttpRequest) -> HttpResponse:
-    _require_inbox_staff(request)
     status = request.GET.get("status", "")
     if status not in ConversationStatus.values:
         status = ""
@@ -32,10 +26,9 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "inbox/conversation_list.html", {"page": page, "status": status})
 
 
-@login_required
+@inbox_staff_required
 @require_http_methods(["GET", "POST"])
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    _require_inbox_staff(request)
     conversation = selectors.conversation_get(conversation_id=conversation_id)
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
