@@ -60,7 +60,7 @@ def time_zone() -> str:
 
 def message_sink() -> str:
     """CLUBOS_MESSAGE_SINK: dotted path of the object the sync hands messages to (the inbox registers it)."""
-    return str(_get("CLUBOS_MESSAGE_SINK", "inbox.services.clubos_message_sink"))
+    return str(_get("CLUBOS_MESSAGE_SINK", "inbox.services.ingest.clubos_message_sink"))
 
 
 def sync_batch_size() -> int:

@@ -8,6 +8,7 @@ half-way leaves nothing half-done and the next run repeats the open batch.
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 import time
@@ -628,6 +629,70 @@ def clubos_sync_run(*, trigger: str = "manual", progress: ProgressCallback | Non
 
 
 # --- Outbound ----------------------------------------------------------------------------------------------
+
+
+class SendStatus(enum.StrEnum):
+    SENT = "sent"  # ClubOS took the message (or its history shows an earlier attempt did)
+    REFUSED = "refused"  # ClubOS answered that it did not take it: it never went out
+    UNCERTAIN = "uncertain"  # the request may have reached ClubOS; nobody can tell yet
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What one delivery attempt came to, in terms a caller can act on without knowing ClubOS's errors.
+
+    `retry_in` (seconds) is set when another attempt is worth making: the error was temporary and
+    this was not the last attempt allowed (CLUBOS_SEND_MAX_ATTEMPTS). `reason` is one line fit to show staff.
+    """
+
+    status: SendStatus
+    reason: str = ""
+    retry_in: float | None = None
+
+
+def clubos_message_deliver(
+    *,
+    member_id: int,
+    channel: str,
+    body: str,
+    subject: str = "",
+    attempt: int,
+    uncertain_since: datetime | None = None,
+    identical_sent_since: Callable[[datetime], int] | None = None,
+) -> SendOutcome:
+    """One delivery attempt of one outbound message (the caller owns idempotency and the attempt count).
+
+    `uncertain_since`: when an earlier attempt whose outcome stayed unknown began. The member's
+    history is then searched first, so a retry never texts twice; `identical_sent_since(floor)`
+    says how many identical messages the caller already knows were sent since `floor` (only an
+    entry beyond those can be the earlier attempt's). Errors other than ClubOS's propagate.
+    """
+    if channel not in CONVERSATION_CHANNELS:
+        raise ValueError(f"ClubOS delivers a text or an email, not {channel!r}.")
+    clubos_channel = Channel(channel)
+    try:
+        if uncertain_since is not None:
+            floor = outbound_search_floor(uncertain_since)
+            known = identical_sent_since(floor) if identical_sent_since is not None else 0
+            if clubos_outbound_find(
+                member_id=member_id, channel=clubos_channel, body=body, since=uncertain_since, already_known=known
+            ):
+                return SendOutcome(SendStatus.SENT)
+        clubos_message_send(member_id=member_id, channel=clubos_channel, body=body, subject=subject)
+    except TRANSIENT_ERRORS as exc:
+        status = SendStatus.UNCERTAIN if send_outcome_unknown(exc) else SendStatus.REFUSED
+        reason = f"Attempt {attempt} failed: {sync_error_message(exc)}"
+        if attempt >= app_settings.send_max_attempts():
+            return SendOutcome(status, reason)
+        return SendOutcome(status, reason, retry_in=app_settings.send_retry_backoff() * 2 ** (attempt - 1))
+    except ClubOSError as exc:  # permanent: validation, no mobile, credentials…
+        return SendOutcome(SendStatus.REFUSED, sync_error_message(exc))
+    return SendOutcome(SendStatus.SENT)
+
+
+def send_attempt_lease_seconds() -> float:
+    """How long a delivery attempt may be in flight; one older than this was interrupted."""
+    return app_settings.send_lease_seconds()
 
 
 def clubos_message_send(*, member_id: int, channel: Channel, body: str, subject: str = "") -> SendReceipt:

@@ -21,7 +21,7 @@ def check_clubos_message_sink(app_configs: Iterable[Any] | None, **kwargs: Any) 
         return [
             Error(
                 f"CLUBOS_MESSAGE_SINK {path!r} cannot be imported ({exc}).",
-                hint="Leave it unset to use inbox.services.clubos_message_sink.",
+                hint="Leave it unset to use inbox.services.ingest.clubos_message_sink.",
                 id="inbox.E001",
             )
         ]

@@ -11,6 +11,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+PREVIEW_LENGTH = 200
+
+
+def message_preview(body: str) -> str:
+    """What a conversation list shows of its latest message: one line, cut to the column's size."""
+    return " ".join(body.split())[:PREVIEW_LENGTH]
+
 
 class Contact(models.Model):
     """A person on the ClubOS side: a member, a lead, or a sender we could not resolve."""
@@ -74,7 +81,7 @@ class Conversation(models.Model):
         related_name="assigned_conversations",
     )
     last_message_at = models.DateTimeField(null=True, blank=True)
-    last_message_preview = models.CharField(max_length=200, blank=True)
+    last_message_preview = models.CharField(max_length=PREVIEW_LENGTH, blank=True)
     # Inbound messages staff have not read yet; kept in the same transaction as inbound writes.
     unread_count = models.PositiveIntegerField(default=0)
     last_read_at = models.DateTimeField(null=True, blank=True)

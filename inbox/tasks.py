@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from clubos import app_settings as clubos_settings
-
-from . import services
+from .services import outbound
 
 
-@shared_task(bind=True, name="inbox.tasks.send_outbound_message", acks_late=True, max_retries=None)
+@shared_task(bind=True, name=outbound.DELIVERY_TASK, acks_late=True, max_retries=None)
 def send_outbound_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
-    """Send a queued reply to ClubOS; temporary failures retry with exponential backoff.
+    """Deliver a queued message to ClubOS; temporary failures retry with exponential backoff.
 
     The attempt limit (CLUBOS_SEND_MAX_ATTEMPTS) is counted on the message row, not by Celery,
     so duplicated tasks for one message share it and can never send it twice.
     """
-    outcome = services.outbound_message_deliver(message_id=message_id)
-    if outcome.retry_in is not None and self.request.retries < clubos_settings.send_max_attempts():
+    outcome = outbound.outbound_message_deliver(message_id=message_id)
+    if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status

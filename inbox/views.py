@@ -10,10 +10,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import inbox_staff_required
 
-from . import selectors, services
+from . import selectors
 from .exceptions import ReplyNotAllowed
 from .forms import ReplyForm
 from .models import ConversationStatus
+from .services import conversations
 
 
 @inbox_staff_required
@@ -33,12 +34,13 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.conversation_reply(
+            conversations.conversation_reply(
                 conversation=conversation,
                 author=request.user,  # type: ignore[arg-type]
                 channel=form.cleaned_data["channel"],
                 body=form.cleaned_data["body"],
                 subject=form.cleaned_data["subject"],
+                idempotency_key=form.cleaned_data["idempotency_key"] or None,
             )
         except ReplyNotAllowed as exc:
             form.add_error(None, str(exc))
@@ -46,7 +48,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
             messages.success(request, "Reply queued for ClubOS.")
             return redirect("inbox:conversation_detail", conversation_id=conversation.pk)
     if request.method == "GET":
-        services.conversation_mark_read(conversation=conversation, user=request.user)  # type: ignore[arg-type]
+        conversations.conversation_mark_read(conversation=conversation, user=request.user)  # type: ignore[arg-type]
     status = 400 if request.method == "POST" else 200
     context = {
         "conversation": conversation,

@@ -1,7 +1,7 @@
 import pytest
 
 from inbox.selectors import staff_unread_count
-from inbox.services import clubos_message_sink
+from inbox.services.ingest import clubos_message_sink
 
 from .factories import synced
 

@@ -4,9 +4,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from clubos.types import Channel, Direction
-from inbox import services
 from inbox.exceptions import ReplyNotAllowed
 from inbox.models import Contact, Conversation, DeliveryStatus, InboxMessage
+from inbox.services import conversations, outbound
+from inbox.services.ingest import clubos_message_sink
 from inbox.signals import inbound_messages_received
 from tests.accounts.factories import MemberFactory
 
@@ -14,7 +15,7 @@ from .factories import ContactFactory, ConversationFactory, synced
 
 pytestmark = pytest.mark.django_db
 
-sink = services.clubos_message_sink
+sink = clubos_message_sink
 
 
 def test_ingest_stores_messages_once_and_counts_duplicates():
@@ -137,16 +138,18 @@ def test_mark_read_resets_unread_for_staff_only(staff, member):
     sink.ingest(messages=[synced(message_id=60)])
     conversation = Conversation.objects.get()
     with pytest.raises(PermissionDenied):
-        services.conversation_mark_read(conversation=conversation, user=member)
-    assert services.conversation_mark_read(conversation=conversation, user=staff) is True
+        conversations.conversation_mark_read(conversation=conversation, user=member)
+    assert conversations.conversation_mark_read(conversation=conversation, user=staff) is True
     assert Conversation.objects.get().unread_count == 0
-    assert services.conversation_mark_read(conversation=conversation, user=staff) is False
+    assert conversations.conversation_mark_read(conversation=conversation, user=staff) is False
 
 
 def test_reply_is_queued_and_the_send_task_runs_after_commit(staff, django_capture_on_commit_callbacks):
     conversation = ConversationFactory.create()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        message = services.conversation_reply(conversation=conversation, author=staff, channel="sms", body=" Hello \n")
+        message = conversations.conversation_reply(
+            conversation=conversation, author=staff, channel="sms", body=" Hello \n"
+        )
     assert (message.delivery_status, message.body, message.direction) == ("queued", "Hello", "outbound")
     assert message.idempotency_key
     assert len(callbacks) == 1
@@ -165,7 +168,7 @@ def test_reply_is_queued_and_the_send_task_runs_after_commit(staff, django_captu
 def test_reply_rejects_bad_input(staff, channel, body, subject, error):
     conversation = ConversationFactory.create()
     with pytest.raises(ReplyNotAllowed, match=error):
-        services.conversation_reply(
+        conversations.conversation_reply(
             conversation=conversation, author=staff, channel=channel, body=body, subject=subject
         )
     assert not InboxMessage.objects.exists()
@@ -174,12 +177,14 @@ def test_reply_rejects_bad_input(staff, channel, body, subject, error):
 def test_reply_to_a_sender_clubos_does_not_know_is_refused(staff):
     conversation = ConversationFactory.create(contact=ContactFactory.create(clubos_id=None))
     with pytest.raises(ReplyNotAllowed, match="did not recognise"):
-        services.conversation_reply(conversation=conversation, author=staff, channel="sms", body="Hi")
+        conversations.conversation_reply(conversation=conversation, author=staff, channel="sms", body="Hi")
 
 
 def test_members_cannot_reply(member):
     with pytest.raises(PermissionDenied):
-        services.conversation_reply(conversation=ConversationFactory.create(), author=member, channel="sms", body="Hi")
+        conversations.conversation_reply(
+            conversation=ConversationFactory.create(), author=member, channel="sms", body="Hi"
+        )
 
 
 def test_delivery_of_a_message_already_sent_or_in_flight_does_nothing(staff):
@@ -193,9 +198,9 @@ def test_delivery_of_a_message_already_sent_or_in_flight_does_nothing(staff):
         conversation=conversation, direction="outbound", author_kind="staff", body="b", sent_at=now,
         delivery_status=DeliveryStatus.SENDING, idempotency_key="b", attempts=1, attempt_started_at=now,
     )  # fmt: skip
-    assert services.outbound_message_deliver(message_id=sent.pk).status == "sent"
-    assert services.outbound_message_deliver(message_id=in_flight.pk).status == "in-progress"
-    assert services.outbound_message_deliver(message_id=999_999).status == "missing"
+    assert outbound.outbound_message_deliver(message_id=sent.pk).status == "sent"
+    assert outbound.outbound_message_deliver(message_id=in_flight.pk).status == "in-progress"
+    assert outbound.outbound_message_deliver(message_id=999_999).status == "missing"
     in_flight.refresh_from_db()
     assert (in_flight.attempts, in_flight.delivery_status) == (1, "sending")
 

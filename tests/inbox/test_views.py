@@ -1,8 +1,10 @@
+import re
+
 import pytest
 from django.urls import reverse
 
 from inbox.models import Conversation, InboxMessage
-from inbox.services import clubos_message_sink
+from inbox.services.ingest import clubos_message_sink
 
 from .factories import ContactFactory, ConversationFactory, InboxMessageFactory, synced
 
@@ -93,6 +95,23 @@ def test_reply_form_queues_a_message_and_redirects(staff_client, django_capture_
     message = InboxMessage.objects.get()
     assert (message.channel, message.subject, message.delivery_status) == ("email", "Hours", "queued")
     assert len(callbacks) == 1
+
+
+def test_submitting_the_same_reply_form_twice_queues_one_reply(staff_client, django_capture_on_commit_callbacks):
+    conversation = ConversationFactory.create()
+    url = reverse("inbox:conversation_detail", args=[conversation.pk])
+    page = staff_client.get(url).content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page)
+    assert key is not None
+    form = {"channel": "sms", "body": "See you at 6.", "idempotency_key": key.group(1)}
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = staff_client.post(url, form)
+        second = staff_client.post(url, form)
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert InboxMessage.objects.filter(direction="outbound").count() == 1
+    assert len(callbacks) == 1
+    next_page = staff_client.get(url).content.decode()
+    assert key.group(1) not in next_page  # a fresh form, a fresh key
 
 
 def test_reply_form_errors_are_400_not_500(staff_client):

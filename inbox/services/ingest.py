@@ -1,40 +1,37 @@
-"""Writes of the staff inbox: the ClubOS copy (registered as the sync's sink), reads, replies, delivery."""
+"""ClubOS ingest: synced messages enter the inbox here, and only here (registered as CLUBOS_MESSAGE_SINK).
+
+Contacts are matched to local accounts (a ClubOS id AND an agreeing email or phone), conversations
+are created per contact, our own replies coming back from ClubOS are recognised, and staff are
+told (badge hint, `inbound_messages_received`) once the batch commits.
+"""
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from accounts.models import User
-from clubos import app_settings as clubos_settings
-from clubos import services as clubos_services
-from clubos.exceptions import ClubOSError
 from clubos.services import IngestResult, SyncedContact, SyncedMessage, normalize_text
 from clubos.types import Channel as ClubOSChannel
 from clubos.types import Direction as ClubOSDirection
 from messaging import realtime
 
-from .exceptions import ReplyNotAllowed
-from .models import AuthorKind, Channel, Contact, Conversation, DeliveryStatus, Direction, InboxMessage
-from .signals import inbound_messages_received
+from ..models import (
+    AuthorKind,
+    Channel,
+    Contact,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    InboxMessage,
+    message_preview,
+)
+from ..signals import inbound_messages_received
 
 logger = logging.getLogger(__name__)
-
-PREVIEW_LENGTH = 200
-MAX_BODY_LENGTH = 5000
-SMS_MAX_LENGTH = 1600  # what ClubOS accepts for one text
-
-
-def _preview(body: str) -> str:
-    return " ".join(body.split())[:PREVIEW_LENGTH]
 
 
 def _phone_key(phone: str) -> str:
@@ -225,7 +222,7 @@ class ClubOSMessageSink:
             conversation = row.conversation
             if conversation.last_message_at is None or row.sent_at >= conversation.last_message_at:
                 conversation.last_message_at = row.sent_at
-                conversation.last_message_preview = _preview(row.body)
+                conversation.last_message_preview = message_preview(row.body)
             if row.direction == Direction.INBOUND:
                 conversation.unread_count += 1
                 conversation.status = "open"  # a new question reopens a resolved conversation
@@ -249,191 +246,3 @@ class ClubOSMessageSink:
 
 
 clubos_message_sink = ClubOSMessageSink()
-
-
-# --- Staff actions ---------------------------------------------------------------------------------------
-
-
-def _require_staff(user: User) -> None:
-    if not user.is_inbox_staff:
-        raise PermissionDenied("Only club staff can use the staff inbox.")
-
-
-@transaction.atomic
-def conversation_mark_read(*, conversation: Conversation, user: User) -> bool:
-    """Opening a conversation reads it; returns whether anything was unread."""
-    _require_staff(user)
-    changed = Conversation.objects.filter(pk=conversation.pk, unread_count__gt=0).update(
-        unread_count=0, last_read_at=timezone.now()
-    )
-    if changed:
-        conversation.unread_count = 0
-        realtime.notify_staff_inbox_changed()
-    return bool(changed)
-
-
-@transaction.atomic
-def conversation_reply(
-    *, conversation: Conversation, author: User, channel: str, body: str, subject: str = ""
-) -> InboxMessage:
-    """Queue a staff reply; it is sent to ClubOS by a task once this transaction commits."""
-    _require_staff(author)
-    contact = conversation.contact
-    if contact.clubos_id is None:
-        raise ReplyNotAllowed("ClubOS did not recognise this sender, so there is no one to reply to.")
-    body, subject = body.strip(), " ".join(subject.split())
-    if channel not in Channel.values:
-        raise ReplyNotAllowed("Choose SMS or email.")
-    if not body:
-        raise ReplyNotAllowed("Write a message first.")
-    if len(body) > MAX_BODY_LENGTH:
-        raise ReplyNotAllowed(f"A message can be at most {MAX_BODY_LENGTH} characters.")
-    if channel == Channel.SMS and len(body) > SMS_MAX_LENGTH:
-        raise ReplyNotAllowed(f"A text can be at most {SMS_MAX_LENGTH} characters; send an email instead.")
-    if channel == Channel.EMAIL and not subject:
-        raise ReplyNotAllowed("An email needs a subject.")
-    now = timezone.now()
-    message = InboxMessage(
-        conversation=conversation,
-        direction=Direction.OUTBOUND,
-        channel=channel,
-        author_kind=AuthorKind.STAFF,
-        author=author,
-        subject=subject if channel == Channel.EMAIL else "",
-        body=body,
-        sent_at=now,
-        delivery_status=DeliveryStatus.QUEUED,
-        idempotency_key=uuid.uuid4().hex,
-    )
-    message.full_clean()
-    message.save()
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now, last_message_preview=_preview(body))
-
-    from .tasks import send_outbound_message
-
-    message_id = message.pk
-    transaction.on_commit(lambda: send_outbound_message.delay(message_id))
-    return message
-
-
-# --- Delivery --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    status: str  # a DeliveryStatus value, or "in-progress" / "missing"
-    retry_in: float | None = None  # seconds: the caller should try again then
-
-
-def _delivery_update(message: InboxMessage, **fields: object) -> None:
-    # Guarded by the attempt number: a stale worker never overwrites a newer attempt's outcome.
-    InboxMessage.objects.filter(
-        pk=message.pk, delivery_status=DeliveryStatus.SENDING, attempts=message.attempts
-    ).update(**fields)
-
-
-def outbound_message_deliver(*, message_id: int) -> DeliveryOutcome:
-    """Send one queued reply to ClubOS, at most once, whatever retries or duplicate tasks happen.
-
-    The row is locked and marked `sending` (attempt counted) before the HTTP call. A row still
-    `sending` within its lease belongs to another worker; after the lease, or on any later
-    attempt, the member's ClubOS history is checked for the message before sending again.
-    """
-    now = timezone.now()
-    lease_floor = now - timedelta(seconds=clubos_settings.send_lease_seconds())
-    with transaction.atomic():
-        message = (
-            InboxMessage.objects.select_for_update()
-            .select_related("conversation__contact")
-            .filter(pk=message_id, direction=Direction.OUTBOUND)
-            .first()
-        )
-        if message is None:
-            return DeliveryOutcome("missing")
-        if message.delivery_status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
-            return DeliveryOutcome(message.delivery_status)
-        started = message.attempt_started_at
-        if message.delivery_status == DeliveryStatus.SENDING and started is not None and started > lease_floor:
-            return DeliveryOutcome("in-progress")
-        # Only an attempt whose outcome is unknown may have texted already (see delivery_uncertain).
-        previous_attempt_at = started if message.attempts and message.delivery_uncertain else None
-        message.delivery_status = DeliveryStatus.SENDING
-        message.attempts += 1
-        message.attempt_started_at = now
-        message.delivery_uncertain = True  # until ClubOS answers either way
-        message.save(update_fields=["delivery_status", "attempts", "attempt_started_at", "delivery_uncertain"])
-
-    contact = message.conversation.contact
-    channel = ClubOSChannel.EMAIL if message.channel == Channel.EMAIL else ClubOSChannel.SMS
-    try:
-        if contact.clubos_id is None:
-            raise ReplyNotAllowed("ClubOS did not recognise this sender, so there is no one to reply to.")
-        already_sent = previous_attempt_at is not None and clubos_services.clubos_outbound_find(
-            member_id=contact.clubos_id,
-            channel=channel,
-            body=message.body,
-            since=previous_attempt_at,
-            already_known=_identical_replies_sent(message, since=previous_attempt_at),
-        )
-        if not already_sent:
-            clubos_services.clubos_message_send(
-                member_id=contact.clubos_id, channel=channel, body=message.body, subject=message.subject
-            )
-    except clubos_services.TRANSIENT_ERRORS as exc:
-        reason = f"Attempt {message.attempts} failed: {clubos_services.sync_error_message(exc)}"
-        uncertain = clubos_services.send_outcome_unknown(exc)
-        if message.attempts >= clubos_settings.send_max_attempts():
-            _delivery_update(
-                message,
-                delivery_status=DeliveryStatus.FAILED,
-                failure_reason=reason[:500],
-                delivery_uncertain=uncertain,
-            )
-            return DeliveryOutcome(DeliveryStatus.FAILED)
-        _delivery_update(
-            message,
-            delivery_status=DeliveryStatus.QUEUED,
-            failure_reason=f"{reason}; retrying"[:500],
-            delivery_uncertain=uncertain,
-        )
-        return DeliveryOutcome(
-            DeliveryStatus.QUEUED, retry_in=clubos_settings.send_retry_backoff() * 2 ** (message.attempts - 1)
-        )
-    except (ClubOSError, ReplyNotAllowed) as exc:  # permanent: validation, no mobile, credentials…
-        reason = clubos_services.sync_error_message(exc) if isinstance(exc, ClubOSError) else str(exc)
-        _delivery_update(
-            message, delivery_status=DeliveryStatus.FAILED, failure_reason=reason[:500], delivery_uncertain=False
-        )
-        return DeliveryOutcome(DeliveryStatus.FAILED)
-    except Exception as exc:
-        # Whether it went out is unknown: fail visibly rather than guess; staff can resend.
-        _delivery_update(
-            message, delivery_status=DeliveryStatus.FAILED, failure_reason=f"Unexpected error: {exc}"[:500]
-        )
-        raise
-    _delivery_update(
-        message,
-        delivery_status=DeliveryStatus.SENT,
-        failure_reason="",
-        sent_at=timezone.now(),
-        delivery_uncertain=False,
-    )
-    return DeliveryOutcome(DeliveryStatus.SENT)
-
-
-def _identical_replies_sent(message: InboxMessage, *, since: datetime) -> int:
-    """Other replies with this text to this person, sent in the window ClubOS's history is searched."""
-    floor = clubos_services.outbound_search_floor(since)
-    wanted = normalize_text(message.body)
-    others = (
-        InboxMessage.objects.filter(
-            conversation_id=message.conversation_id,
-            direction=Direction.OUTBOUND,
-            channel=message.channel,
-            delivery_status=DeliveryStatus.SENT,
-            sent_at__gte=floor,
-        )
-        .exclude(pk=message.pk)
-        .values_list("body", flat=True)
-    )
-    return sum(1 for body in others if normalize_text(body) == wanted)

@@ -1,4 +1,4 @@
-"""Outbound replies through the sandbox: queued → sent | failed, once, profile untouched."""
+"""The one outbound path, through the sandbox: queued → sent | failed, once, profile untouched."""
 
 from __future__ import annotations
 
@@ -8,12 +8,19 @@ import pytest
 
 from accounts import demo
 from clubos import services as clubos_services
-from inbox import services
+from inbox.exceptions import ReplyNotAllowed
 from inbox.models import InboxMessage
+from inbox.services import conversations, outbound
 from inbox.tasks import send_outbound_message
 from tests.inbox.factories import ContactFactory, ConversationFactory, InboxMessageFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fast_send_retries(settings):
+    settings.CLUBOS_SEND_RETRY_BACKOFF = 0.01
+
 
 DANA = next(m for m in demo.MEMBERS if m.display_name == "Dana Reyes")
 SMS, EMAIL = 3, 2
@@ -25,7 +32,7 @@ def dana_conversation(db):
 
 
 def _reply(conversation, staff, **kwargs) -> InboxMessage:
-    message = services.conversation_reply(conversation=conversation, author=staff, **kwargs)
+    message = conversations.conversation_reply(conversation=conversation, author=staff, **kwargs)
     message.refresh_from_db()
     return message
 
@@ -60,7 +67,9 @@ def test_email_reply_reaches_clubos_with_subject_and_profile_unchanged(clubos_sa
 
 def test_a_duplicated_task_texts_once(clubos_sandbox, staff, dana_conversation, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        message = services.conversation_reply(conversation=dana_conversation, author=staff, channel="sms", body="Once")
+        message = conversations.conversation_reply(
+            conversation=dana_conversation, author=staff, channel="sms", body="Once"
+        )
     send_outbound_message.delay(message.pk)
     send_outbound_message.delay(message.pk)
     send_outbound_message.apply(args=(message.pk,))
@@ -88,7 +97,7 @@ def test_a_send_that_timed_out_after_reaching_clubos_is_not_sent_again(
         body="Did this arrive?", clubos_message_id=None, delivery_status="queued", idempotency_key="timeout-1",
     )  # fmt: skip
 
-    first = services.outbound_message_deliver(message_id=message.pk)
+    first = outbound.outbound_message_deliver(message_id=message.pk)
     assert first.status == "queued"
     assert first.retry_in is not None
     message.refresh_from_db()
@@ -99,7 +108,7 @@ def test_a_send_that_timed_out_after_reaching_clubos_is_not_sent_again(
         time.sleep(0.05)
     assert len(clubos_sandbox.sends()) == 1
 
-    second = services.outbound_message_deliver(message_id=message.pk)
+    second = outbound.outbound_message_deliver(message_id=message.pk)
     assert second.status == "sent"
     assert len(clubos_sandbox.sends()) == 1  # found in the member's history: not texted twice
     message.refresh_from_db()
@@ -148,7 +157,7 @@ def test_a_timed_out_send_seen_by_the_sync_is_marked_sent_and_never_retried(
         conversation=dana_conversation, direction="outbound", author_kind="staff", author=staff,
         body="Timed out but delivered", clubos_message_id=None, delivery_status="queued", idempotency_key="t-2",
     )  # fmt: skip
-    assert services.outbound_message_deliver(message_id=message.pk).status == "queued"
+    assert outbound.outbound_message_deliver(message_id=message.pk).status == "queued"
     for _ in range(50):
         if clubos_sandbox.sends():
             break
@@ -160,7 +169,7 @@ def test_a_timed_out_send_seen_by_the_sync_is_marked_sent_and_never_retried(
     message.refresh_from_db()
     assert (message.delivery_status, message.failure_reason) == ("sent", "")
     assert message.clubos_message_id == clubos_sandbox.sends()[0].message_id
-    assert services.outbound_message_deliver(message_id=message.pk).status == "sent"
+    assert outbound.outbound_message_deliver(message_id=message.pk).status == "sent"
     assert len(clubos_sandbox.sends()) == 1
 
 
@@ -187,8 +196,8 @@ def test_a_timed_out_identical_reply_is_told_apart_from_the_earlier_one(
         conversation=dana_conversation, direction="outbound", author_kind="staff", author=staff,
         body="Same words", clubos_message_id=None, delivery_status="queued", idempotency_key="same-2",
     )  # fmt: skip
-    assert services.outbound_message_deliver(message_id=second.pk).status == "queued"  # timed out: unknown
-    assert services.outbound_message_deliver(message_id=second.pk).status == "sent"
+    assert outbound.outbound_message_deliver(message_id=second.pk).status == "queued"  # timed out: unknown
+    assert outbound.outbound_message_deliver(message_id=second.pk).status == "sent"
     assert first.delivery_status == "sent"
     assert len([s for s in clubos_sandbox.sends() if s.message_id]) == 2
 
@@ -207,3 +216,31 @@ def test_a_reply_clubos_refused_for_good_is_not_marked_sent_by_the_next_sync(clu
     sent.refresh_from_db()
     assert (failed.delivery_status, failed.clubos_message_id) == ("failed", None)
     assert sent.clubos_message_id == clubos_sandbox.sends()[0].message_id
+
+
+def test_the_same_idempotency_key_twice_sends_once(clubos_sandbox, dana_conversation):
+    def queue():
+        return outbound.outbound_message_queue(
+            conversation=dana_conversation, channel="sms", body="Your class moved to 6pm.",
+            author_kind="ai", idempotency_key="ai-reply-41",
+        )  # fmt: skip
+
+    first, second = queue(), queue()
+
+    assert first.pk == second.pk
+    assert InboxMessage.objects.filter(idempotency_key="ai-reply-41").count() == 1
+    assert len([s for s in clubos_sandbox.sends() if s.message_id]) == 1
+    first.refresh_from_db()
+    assert (first.delivery_status, first.author_kind, first.author) == ("sent", "ai", None)
+
+
+def test_a_key_already_used_in_another_conversation_is_refused(clubos_sandbox, dana_conversation):
+    outbound.outbound_message_queue(
+        conversation=dana_conversation, channel="sms", body="Hi", author_kind="system", idempotency_key="k-1"
+    )
+    other = ConversationFactory.create()
+    with pytest.raises(ReplyNotAllowed, match="another conversation"):
+        outbound.outbound_message_queue(
+            conversation=other, channel="sms", body="Hi", author_kind="system", idempotency_key="k-1"
+        )
+    assert len(clubos_sandbox.sends()) == 1
