@@ -6,4 +6,12 @@ class InboxConfig(AppConfig):
     verbose_name = "Staff inbox"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from realtime.registry import badge_register
+
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            live,
+            selectors,
+        )
+
+        badge_register(name="inbox", count=selectors.staff_unread_count, groups=live.staff_groups)

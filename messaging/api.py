@@ -16,6 +16,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from realtime import selectors as realtime_selectors
+
 from . import selectors, services
 from .exceptions import InvalidMessage, MessagingDisabled, NotAParticipant, RateLimited, RecipientUnavailable
 from .models import Message
@@ -256,5 +258,5 @@ class UnreadAPI(MessagingAPIView):
 
     @extend_schema(tags=[TAG], summary="My unread counts", responses={200: UnreadSerializer, 401: ErrorSerializer})
     def get(self, request: Request) -> Response:
-        snapshot = selectors.unread_snapshot(user=self._user(), fresh=False)
+        snapshot = realtime_selectors.unread_snapshot(user=self._user())
         return Response({"messages": snapshot["messages"], "inbox": snapshot["inbox"]})

@@ -14,11 +14,6 @@ class AppSettings:
         return getattr(settings, self.prefix + name, default)
 
     @property
-    def INBOX_UNREAD_COUNT(self) -> str:
-        """Dotted path to `staff_unread_count(*, user) -> int | None` (the staff inbox's badge)."""
-        return str(self._setting("INBOX_UNREAD_COUNT", "inbox.selectors.staff_unread_count"))
-
-    @property
     def RATE_LIMIT_PER_MINUTE(self) -> int:
         """Messages one sender may send in any 60 seconds (held in the shared cache)."""
         return int(self._setting("RATE_LIMIT_PER_MINUTE", 30))

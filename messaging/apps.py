@@ -6,4 +6,13 @@ class MessagingConfig(AppConfig):
     verbose_name = "Direct messages"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the app's system checks)
+        from realtime.registry import badge_register, flag_register
+
+        from . import (
+            checks,  # noqa: F401  (registers the app's system checks)
+            selectors,
+        )
+
+        badge_register(name="messages", count=selectors.messages_badge)
+        # `{"type": "messaging", "enabled": ...}` when the admin switch flips: pages show or hide the link.
+        flag_register(name="messaging", read=lambda: selectors.messaging_enabled(fresh=True))

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet, Sum
 from django.utils.html import escape
-from django.utils.module_loading import import_string
 
 from .app_settings import app_settings
 from .exceptions import MessagingDisabled, NotAParticipant
@@ -57,38 +55,9 @@ def messages_unread_count(*, user_id: int) -> int:
     return int(total or 0)
 
 
-def _inbox_counter() -> Callable[..., int | None] | None:
-    try:
-        return import_string(app_settings.INBOX_UNREAD_COUNT)  # type: ignore[no-any-return]
-    except ImportError:
-        # The staff inbox may not be installed: its badge is then simply absent.
-        return None
-
-
-def inbox_unread_count(*, user: User) -> int | None:
-    counter = _inbox_counter()
-    if counter is None:
-        return None
-    return counter(user=user)
-
-
-class UnreadSnapshot(TypedDict):
-    type: str
-    messages: int
-    inbox: int | None
-
-
-def unread_snapshot(*, user: User, fresh: bool = True) -> UnreadSnapshot:
-    """The `/ws/notifications/` frame, read from the database (counts are state, not deltas)."""
-    messages = messages_unread_count(user_id=user.pk) if messaging_enabled(fresh=fresh) else 0
-    return {"type": "unread", "messages": messages, "inbox": inbox_unread_count(user=user)}
-
-
-def notifications_state(*, user: User) -> tuple[UnreadSnapshot, bool]:
-    """The snapshot plus the switch, both read fresh (a socket may outlive the per-process memo)."""
-    enabled = messaging_enabled(fresh=True)
-    messages = messages_unread_count(user_id=user.pk) if enabled else 0
-    return {"type": "unread", "messages": messages, "inbox": inbox_unread_count(user=user)}, enabled
+def messages_badge(*, user: User) -> int:
+    """The `messages` badge of `/ws/notifications/`: 0 while direct messaging is switched off."""
+    return messages_unread_count(user_id=user.pk) if messaging_enabled() else 0
 
 
 def thread_watchable(*, user_id: int, thread_id: int) -> bool:

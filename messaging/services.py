@@ -14,7 +14,9 @@ from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import realtime, selectors, signals
+from realtime import push
+
+from . import live, selectors, signals
 from .app_settings import app_settings
 from .exceptions import InvalidMessage, NotAParticipant, RateLimited, RecipientUnavailable
 from .models import Block, Message, MessagingSettings, Participant, Report, ReportStatus, Thread, ToggleChange
@@ -39,7 +41,7 @@ def messaging_set_enabled(*, actor: User | None, enabled: bool) -> MessagingSett
     # This process forgets its copy now and again at commit; others re-read within a second.
     selectors.messaging_enabled_cache_clear()
     transaction.on_commit(selectors.messaging_enabled_cache_clear)
-    realtime.notify_everyone()
+    push.everyone_refresh()
     transaction.on_commit(
         lambda: signals.messaging_toggled.send(sender=MessagingSettings, enabled=enabled, changed_by_id=actor_id),
         robust=True,
@@ -149,8 +151,8 @@ def message_send(*, sender: User, thread_id: int, body: object) -> Message:
     )
 
     recipient_id = participant.other_id
-    realtime.notify_unread_changed(user_ids=[recipient_id, sender.pk])
-    realtime.notify_thread_message(thread_id=thread_id, message_id=message.pk)
+    push.badges_refresh(user_ids=[recipient_id, sender.pk])
+    live.thread_message_announce(thread_id=thread_id, message_id=message.pk)
     message_id = message.pk
     transaction.on_commit(
         lambda: signals.message_sent.send(
@@ -180,7 +182,7 @@ def thread_mark_read(*, user: User, thread_id: int) -> Participant:
     participant.last_read_message_id = last_message_id
     participant.last_read_at = timezone.now()
     participant.save(update_fields=["unread_count", "last_read_message", "last_read_at"])
-    realtime.notify_unread_changed(user_ids=[user.pk])
+    push.badges_refresh(user_ids=[user.pk])
     return participant
 
 
@@ -203,7 +205,7 @@ def participant_set_muted(*, user: User, thread_id: int, muted: bool) -> Partici
     if participant.muted != muted:
         participant.muted = muted
         participant.save(update_fields=["muted"])
-        realtime.notify_unread_changed(user_ids=[user.pk])
+        push.badges_refresh(user_ids=[user.pk])
     return participant
 
 
@@ -306,5 +308,5 @@ def unread_recount(*, fix: bool = True, batch_size: int = 5000) -> RecountResult
                 for participant in wrong:
                     participant.unread_count = participant.true_unread  # type: ignore[attr-defined]
                 Participant.objects.bulk_update(wrong, ["unread_count"])
-                realtime.notify_unread_changed(user_ids=[p.user_id for p in wrong])
+                push.badges_refresh(user_ids=[p.user_id for p in wrong])
     return RecountResult(checked=checked, drifted=drifted, total_drift=total_drift)

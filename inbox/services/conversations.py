@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from messaging import realtime
 
+from .. import live
 from ..models import AuthorKind, Conversation, InboxMessage
 from .outbound import outbound_message_queue
 
@@ -29,7 +29,7 @@ def conversation_mark_read(*, conversation: Conversation, user: User) -> bool:
     )
     if changed:
         conversation.unread_count = 0
-        realtime.notify_staff_inbox_changed()
+        live.staff_inbox_changed()
     return bool(changed)
 
 

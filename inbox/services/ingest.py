@@ -17,8 +17,8 @@ from accounts.models import User
 from clubos.services import IngestResult, SyncedContact, SyncedMessage, normalize_text
 from clubos.types import Channel as ClubOSChannel
 from clubos.types import Direction as ClubOSDirection
-from messaging import realtime
 
+from .. import live
 from ..models import (
     AuthorKind,
     Channel,
@@ -240,7 +240,7 @@ class ClubOSMessageSink:
                     .order_by("sent_at", "clubos_message_id")
                     .values_list("pk", flat=True)
                 )
-            realtime.notify_staff_inbox_changed()
+            live.staff_inbox_changed()
             transaction.on_commit(lambda: _signal_inbound(ids))  # type: ignore[arg-type]
         return result
 

@@ -1,4 +1,4 @@
-// Live unread badges over /ws/notifications/ (messaging app).
+// Live unread badges over /ws/notifications/ (realtime app).
 // The server sends state, not deltas: every frame is the full count, so after a reconnect the
 // snapshot alone makes the badges right again. While the socket is down a small "reconnecting…"
 // label shows; reconnects back off exponentially with full jitter.

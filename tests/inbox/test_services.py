@@ -223,7 +223,7 @@ def test_new_inbound_messages_hint_staff_sockets_after_commit(django_capture_on_
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
-    from messaging.realtime import STAFF_INBOX_GROUP
+    from inbox.live import STAFF_GROUP as STAFF_INBOX_GROUP
 
     layer = get_channel_layer()
     assert layer is not None

@@ -188,7 +188,7 @@ def test_a_channel_layer_outage_does_not_fail_a_stored_send(
         async def group_send(self, group, message):
             raise ConnectionError("redis is down")
 
-    monkeypatch.setattr("messaging.realtime.get_channel_layer", lambda: BrokenLayer())
+    monkeypatch.setattr("realtime.push.get_channel_layer", lambda: BrokenLayer())
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = api.post(f"{BASE}/threads/{thread.pk}/messages/", {"body": "still stored"}, format="json")
     assert response.status_code == 201

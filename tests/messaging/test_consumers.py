@@ -10,18 +10,13 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from config.asgi import application
-from messaging import realtime, selectors, services
+from messaging import selectors, services
 from messaging.models import Participant
-from tests.messaging.factories import make_member, make_staff
+from tests.messaging.factories import make_member
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 TIMEOUT = 3
-
-
-def staff_unread_stub(*, user):
-    """Stands in for the staff inbox's counter: 7 for staff, None for members."""
-    return 7 if user.is_inbox_staff else None
 
 
 @pytest.fixture(autouse=True)
@@ -63,20 +58,7 @@ def _setup_pair(enabled: bool = True):
     return a, b, thread
 
 
-# --- /ws/notifications/ -------------------------------------------------------------------------
-
-
-async def test_anonymous_notifications_socket_is_refused():
-    communicator, connected = await _open("/ws/notifications/")
-    assert not connected
-    await communicator.disconnect()
-
-
-async def test_foreign_origin_is_refused_even_when_signed_in():
-    a, _, _ = await _setup_pair()
-    communicator, connected = await _open("/ws/notifications/", a, origin=b"https://evil.example")
-    assert not connected
-    await communicator.disconnect()
+# --- the messages badge on /ws/notifications/ -------------------------------------------------------------------------
 
 
 async def test_snapshot_on_connect_matches_the_database():
@@ -124,43 +106,6 @@ async def test_switching_off_pushes_zero_and_the_link_state_but_keeps_the_socket
     assert (await communicator.receive_json_from(TIMEOUT))["messages"] == 1  # nothing was deleted
     assert await communicator.receive_json_from(TIMEOUT) == {"type": "messaging", "enabled": True}
     await communicator.disconnect()
-
-
-async def test_staff_get_the_inbox_count_and_its_hints(settings):
-    settings.MESSAGING_INBOX_UNREAD_COUNT = "tests.messaging.test_consumers.staff_unread_stub"
-    staff = await db(make_staff)()
-    communicator, _ = await _open("/ws/notifications/", staff)
-    assert await communicator.receive_json_from(TIMEOUT) == {"type": "unread", "messages": 0, "inbox": 7}
-
-    @db
-    def inbox_changed():
-        from django.db import transaction
-
-        with transaction.atomic():
-            realtime.notify_staff_inbox_changed()
-
-    await inbox_changed()
-    assert (await communicator.receive_json_from(TIMEOUT))["inbox"] == 7
-    await communicator.disconnect()
-
-
-async def test_a_member_is_not_in_the_staff_group(settings):
-    settings.MESSAGING_INBOX_UNREAD_COUNT = "tests.messaging.test_consumers.staff_unread_stub"
-    member = await db(make_member)()
-    communicator, _ = await _open("/ws/notifications/", member)
-    assert (await communicator.receive_json_from(TIMEOUT))["inbox"] is None
-    await get_channel_layer().group_send(realtime.STAFF_INBOX_GROUP, {"type": "unread.refresh"})
-    assert await communicator.receive_nothing(0.3)
-    await communicator.disconnect()
-
-
-async def test_missing_inbox_counter_means_null():
-    member = await db(make_member)()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(django_settings, "MESSAGING_INBOX_UNREAD_COUNT", "no.such.module.count", raising=False)
-        communicator, _ = await _open("/ws/notifications/", member)
-        assert (await communicator.receive_json_from(TIMEOUT))["inbox"] is None
-        await communicator.disconnect()
 
 
 # --- /ws/messages/<id>/ -------------------------------------------------------------------------

@@ -30,7 +30,10 @@ def _threads(member, count):
 @pytest.fixture
 def warm_switch(messaging_on, settings):
     settings.MESSAGING_RATE_LIMIT_PER_MINUTE = 10_000  # building data, not testing the limit
-    selectors.messaging_enabled()  # a running process holds the switch in its memo
+    # A running process holds the switch in its memo; building 30 threads on a busy machine can
+    # outlast the default second, so the memo is kept for the whole test.
+    settings.MESSAGING_TOGGLE_CACHE_SECONDS = 3600
+    selectors.messaging_enabled()
 
 
 @pytest.mark.parametrize("count", [3, 30])

@@ -1,0 +1,54 @@
+"""Hints to connected sockets, sent after the current transaction commits. Any app may call these.
+
+Counts are state, not deltas: a refresh hint only tells sockets to re-read their counts from the
+database and send a fresh snapshot, so a socket never sees a count the database does not hold yet.
+Hints are best effort (robust on_commit): a channel layer outage is logged, never turned into an
+error for a write that already committed; clients re-read the truth when they reconnect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from .groups import BROADCAST_GROUP, user_group
+
+REFRESH = "unread.refresh"
+EVENT = "realtime.event"
+
+
+def _send_now(groups: list[str], message: Mapping[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        async_to_sync(layer.group_send)(group, dict(message))
+
+
+def group_send_on_commit(*, groups: Iterable[str], message: Mapping[str, Any]) -> None:
+    """Send a channel-layer message to these groups once the transaction commits (nothing if it rolls back)."""
+    targets, payload = sorted(set(groups)), dict(message)
+    if targets:
+        transaction.on_commit(lambda: _send_now(targets, payload), robust=True)
+
+
+def badges_refresh(*, user_ids: Iterable[int] = (), groups: Iterable[str] = ()) -> None:
+    """These users' (or these groups') badges may have changed: their sockets send fresh snapshots."""
+    group_send_on_commit(groups=[*(user_group(user_id) for user_id in user_ids), *groups], message={"type": REFRESH})
+
+
+def everyone_refresh() -> None:
+    """Something global changed (a flag such as the direct-messaging switch): every socket re-reads."""
+    group_send_on_commit(groups=[BROADCAST_GROUP], message={"type": REFRESH})
+
+
+def event_send(*, groups: Iterable[str], event: str, data: Mapping[str, int | str | None]) -> None:
+    """A per-object event of a registered topic, e.g. `conversation.changed` with its id.
+
+    Sockets in the groups receive `{"type": event, **data}`; data holds ids (clients fetch the rest).
+    """
+    group_send_on_commit(groups=groups, message={"type": EVENT, "event": event, "data": dict(data)})

@@ -1,0 +1,30 @@
+"""Reads behind the notifications socket: the registered badges and flags for one user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import registry
+from .groups import BROADCAST_GROUP, user_group
+
+
+def unread_snapshot(*, user: Any) -> dict[str, Any]:
+    """The `{"type": "unread", <badge>: count, ...}` frame, every count read from the database."""
+    frame: dict[str, Any] = {"type": "unread"}
+    for badge in registry.badges():
+        frame[badge.name] = badge.count(user=user)
+    return frame
+
+
+def notifications_state(*, user: Any) -> tuple[dict[str, Any], dict[str, bool]]:
+    """The flags (read fresh, first: badges may depend on them) and then the unread frame."""
+    flags = {flag.name: flag.read() for flag in registry.flags()}
+    return unread_snapshot(user=user), flags
+
+
+def notification_groups(*, user: Any) -> list[str]:
+    """Every group a user's notifications socket joins: their own, the broadcast, and the apps'."""
+    groups = [user_group(user.pk), BROADCAST_GROUP]
+    for named in [*(badge.groups for badge in registry.badges()), *(topic.groups for topic in registry.topics())]:
+        groups.extend(group for group in named(user=user) if group not in groups)
+    return groups
