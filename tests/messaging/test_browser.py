@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import Client
 
 from messaging import services
+from tests.fixtures.clock import traveled_command
 from tests.messaging.factories import make_member
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,8 +53,13 @@ def live_daphne(transactional_db, tmp_path):
     env.pop("CLUBROOM_EMBEDDED_SCHEDULER", None)
     log = (tmp_path / "daphne.log").open("wb")
     daphne = Path(sys.executable).parent / "daphne"
-    process = subprocess.Popen(
+    # At the suite's clock (--clubroom-now): sessions and timestamps written here must be valid there too.
+    command = traveled_command(
         [str(daphne), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        entry_point="daphne.cli:CommandLineInterface.entrypoint",
+    )
+    process = subprocess.Popen(
+        command,
         cwd=ROOT,
         env=env,
         stdout=log,
