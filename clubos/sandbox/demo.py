@@ -70,11 +70,19 @@ def seed_inbox(state: SandboxState) -> None:
 
     ana = member_id("Ana Kowalska")
     state.add_log(
-        member_id=ana, at=day(40, "09:00"), author="System I.", icon=ICON_GENERAL, note="Membership agreement signed online"
+        member_id=ana,
+        at=day(40, "09:00"),
+        author="System I.",
+        icon=ICON_GENERAL,
+        note="Membership agreement signed online",
     )
     bjorn = member_id("Björn Andersson")
     state.add_log(
-        member_id=bjorn, at=day(9, "11:30"), author="Sam O.", icon=ICON_CALL, note="Call - Left Message - renewal reminder"
+        member_id=bjorn,
+        at=day(9, "11:30"),
+        author="Sam O.",
+        icon=ICON_CALL,
+        note="Call - Left Message - renewal reminder",
     )
 
     amelie = member_id("Amélie Dubois")
@@ -99,7 +107,11 @@ def seed_inbox(state: SandboxState) -> None:
 
     dana = member_id("Dana Reyes")
     state.add_message(
-        owner_id=club, member_id=dana, inbound=True, at=day(3, "12:00"), body="Can I bring a friend on Saturday? \U0001f60a"
+        owner_id=club,
+        member_id=dana,
+        inbound=True,
+        at=day(3, "12:00"),
+        body="Can I bring a friend on Saturday? \U0001f60a",
     )
     state.add_message(
         owner_id=club,
