@@ -9,13 +9,16 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import time_machine
 from bs4 import BeautifulSoup
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -23,6 +26,7 @@ from django.core.management.base import CommandError
 from accounts import demo
 from clubos.sandbox import SYNC_ACCOUNT_ID, SandboxServer
 from clubos.sandbox.demo import UNLINKED_LEAD_ID
+from clubos.sandbox.state import CLUB_TIME_ZONE
 from clubos.types import Channel
 from tests.fixtures.clubos_sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME
 
@@ -170,6 +174,58 @@ def test_inbox_list_is_newest_first_with_leading_blank_lines_and_year_less_dates
     # The cache-busted GET serves the selected owner's list again.
     again = browser.get("/action/Dashboard/messages", params={"_": "1"}, headers=xhr_headers(browser))
     assert again.text == response.text
+
+
+CLUB_TZ = ZoneInfo(CLUB_TIME_ZONE)
+
+
+@pytest.fixture
+def club_clock(request) -> Iterator[datetime]:
+    """The clock at `request.param` (club time) from before the sandbox seeds its demo inbox, ticking on."""
+    when = datetime.fromisoformat(request.param).replace(tzinfo=CLUB_TZ)
+    with time_machine.travel(when, tick=True):
+        yield when
+
+
+@pytest.mark.parametrize(
+    "club_clock",
+    [
+        "2026-03-07T23:59:30",  # the night DST starts (02:00 → 03:00 on the 8th)
+        "2026-03-08T00:00:30",
+        "2026-03-08T23:59:30",  # a 23-hour day
+        "2026-11-01T00:00:30",  # DST ends (02:00 → 01:00): a 25-hour day
+        "2026-11-01T23:59:30",
+        "2026-12-31T23:59:30",
+        "2027-01-01T00:00:30",  # yesterday and 330 days ago are last year; the list shows no year
+        "2026-07-15T12:00:00",
+    ],
+    indirect=True,
+)
+def test_demo_inbox_keeps_today_and_earlier_days_on_the_club_calendar_at_any_hour(club_clock, clubos_client):
+    items = clubos_client.inbox_list(owner_id=demo.CLUB_LOCATION_ID).items
+    now = datetime.now(UTC)
+    today = now.astimezone(CLUB_TZ).date()
+
+    def days_ago(name: str) -> set[int]:
+        return {
+            (today - item.sent_at.astimezone(CLUB_TZ).date()).days
+            for item in items
+            if item.sender_name == name and item.sent_at is not None
+        }
+
+    assert items[0].sender_name == "Priya Raghunathan"
+    assert items[0].sent_at is not None
+    assert items[0].sent_at <= now
+    assert days_ago("Priya Raghunathan") == {0}
+    assert days_ago("Riley Chen") == {0}
+    assert days_ago("Kwame Mensah") == {1}
+    assert days_ago("Seán O'Connor") == {1}
+    assert days_ago("Zoë Müller") == {2}
+    assert days_ago("Dana Reyes") == {3}
+    assert days_ago("Marcus Johnson") == {330}
+    # Newest first by club date too (staff sends show only a date cell, read as that day's midnight).
+    dates = [item.sent_at.astimezone(CLUB_TZ).date() for item in items if item.sent_at is not None]
+    assert dates == sorted(dates, reverse=True)
 
 
 def test_unknown_owner_is_a_bad_request(browser):
