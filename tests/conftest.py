@@ -1,9 +1,9 @@
 """Shared fixtures: users of each role, logged-in clients, eager Celery, and no state shared between tests.
 
-Every test starts from the same process state whatever ran before it (the suite also runs in random order,
-`-p randomly`): caches, memoised settings, the ClubOS session, the messaging switch's memo, rate limits
-and channel-layer groups are reset before and after each test (`_no_state_between_tests`). The clock is
-`tests.fixtures.clock` (`--clubroom-now`).
+Every test starts from the same process state whatever ran before it (the suite also runs in random
+order, `-p randomly`): caches, memoised settings, the ClubOS session, the messaging switch's memo, rate
+limits, channel-layer groups and the realtime registry's badges/flags/topics are reset before and after
+each test (`_no_state_between_tests`). The clock is `tests.fixtures.clock` (`--clubroom-now`).
 """
 
 from __future__ import annotations
@@ -72,11 +72,18 @@ def reset_process_state() -> None:
 
 @pytest.fixture(autouse=True)
 def _no_state_between_tests() -> Iterator[None]:
+    from realtime import registry
+
+    # What the apps registered when they started; a test may add probes, the next test must not see them.
+    registered = [(live, dict(live)) for live in (registry._badges, registry._flags, registry._topics)]
     reset_process_state()
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = False
     yield
     reset_process_state()
+    for live, kept in registered:
+        live.clear()
+        live.update(kept)
 
 
 @pytest.fixture
