@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.cache import caches
@@ -75,7 +76,9 @@ def _no_state_between_tests() -> Iterator[None]:
     from realtime import registry
 
     # What the apps registered when they started; a test may add probes, the next test must not see them.
-    registered = [(live, dict(live)) for live in (registry._badges, registry._flags, registry._topics)]
+    registered: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        (live, dict(live)) for live in (registry._badges, registry._flags, registry._topics)
+    ]
     reset_process_state()
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = False
