@@ -13,8 +13,9 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsInboxStaff
 
-from . import selectors, services
+from . import selectors
 from .models import SyncRun, SyncState
+from .services import runs
 from .tasks import sync_inbox
 
 
@@ -89,9 +90,9 @@ class SyncView(APIView):
         if action == "sync":
             transaction.on_commit(lambda: sync_inbox.delay(force=True, trigger="api"))
         elif action == "pause":
-            services.sync_pause()
+            runs.sync_pause()
         else:
-            services.sync_resume()
+            runs.sync_resume()
         body = {"action": action, "queued": action == "sync", "status": selectors.sync_status()}
         code = status.HTTP_202_ACCEPTED if action == "sync" else status.HTTP_200_OK
         return Response(SyncActionResultSerializer(body).data, status=code)

@@ -30,7 +30,7 @@ def check_clubos_message_sink(app_configs: Iterable[Any] | None, **kwargs: Any) 
         return [
             Error(
                 f"CLUBOS_MESSAGE_SINK {path!r} has no {' or '.join(missing)}().",
-                hint="A sink provides known_message_ids(*, ids) and ingest(*, messages) (clubos.services.MessageSink).",
+                hint="A sink provides known_message_ids(*, ids) and ingest(*, messages): see clubos.services.sink.",
                 id="inbox.E002",
             )
         ]
