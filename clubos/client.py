@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from clubos import app_settings, parsers
+from clubos import parsers
+from clubos.app_settings import app_settings
 from clubos.exceptions import (
     ClubOSAuthError,
     ClubOSBadRequest,
@@ -180,12 +181,12 @@ class ClubOSClient:
     @classmethod
     def from_settings(cls) -> ClubOSClient:
         return cls(
-            base_url=app_settings.base_url(),
-            username=app_settings.username(),
-            password=app_settings.password(),
-            connect_timeout=app_settings.connect_timeout(),
-            read_timeout=app_settings.read_timeout(),
-            time_zone=app_settings.time_zone(),
+            base_url=app_settings.BASE_URL,
+            username=app_settings.USERNAME,
+            password=app_settings.PASSWORD,
+            connect_timeout=app_settings.CONNECT_TIMEOUT,
+            read_timeout=app_settings.READ_TIMEOUT,
+            time_zone=app_settings.TIME_ZONE,
         )
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -213,7 +214,7 @@ class ClubOSClient:
                     return ZoneInfo(name)
                 except (ZoneInfoNotFoundError, ValueError):
                     logger.warning("clubos: unknown time zone %r, trying the next one", name)
-        return ZoneInfo(app_settings.time_zone())
+        return ZoneInfo(app_settings.TIME_ZONE)
 
     # --- HTTP plumbing -------------------------------------------------------------------------------
     def _request(

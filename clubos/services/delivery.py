@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from .. import app_settings
+from ..app_settings import app_settings
 from ..exceptions import (
     ClubOSError,
     ClubOSUnavailable,
@@ -74,9 +74,9 @@ def clubos_message_deliver(
     except TRANSIENT_ERRORS as exc:
         status = SendStatus.UNCERTAIN if send_outcome_unknown(exc) else SendStatus.REFUSED
         reason = f"Attempt {attempt} failed: {sync_error_message(exc)}"
-        if attempt >= app_settings.send_max_attempts():
+        if attempt >= app_settings.SEND_MAX_ATTEMPTS:
             return SendOutcome(status, reason)
-        return SendOutcome(status, reason, retry_in=app_settings.send_retry_backoff() * 2 ** (attempt - 1))
+        return SendOutcome(status, reason, retry_in=app_settings.SEND_RETRY_BACKOFF * 2 ** (attempt - 1))
     except ClubOSError as exc:  # permanent: validation, no mobile, credentials…
         return SendOutcome(SendStatus.REFUSED, sync_error_message(exc))
     return SendOutcome(SendStatus.SENT)
@@ -84,7 +84,7 @@ def clubos_message_deliver(
 
 def send_attempt_lease_seconds() -> float:
     """How long a delivery attempt may be in flight; one older than this was interrupted."""
-    return app_settings.send_lease_seconds()
+    return app_settings.SEND_LEASE_SECONDS
 
 
 def clubos_message_send(*, member_id: int, channel: Channel, body: str, subject: str = "") -> SendReceipt:
@@ -95,7 +95,7 @@ def clubos_message_send(*, member_id: int, channel: Channel, body: str, subject:
 
 def outbound_search_floor(since: datetime) -> datetime:
     """History times are to the minute and may lag: how far back a send at `since` can show."""
-    return since.replace(second=0, microsecond=0) - timedelta(seconds=app_settings.match_tolerance_seconds())
+    return since.replace(second=0, microsecond=0) - timedelta(seconds=app_settings.MATCH_TOLERANCE_SECONDS)
 
 
 def clubos_outbound_find(

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import app_settings
+from ..app_settings import app_settings
 from ..models import SyncControl
 from .runs import sync_control_get
 
@@ -32,13 +32,13 @@ def lock_acquire(token: str) -> bool:
     taken = (
         SyncControl.objects.filter(pk=SyncControl.SINGLETON_PK)
         .filter(Q(lock_token="") | Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(lock_token=token, locked_until=now + timedelta(seconds=app_settings.sync_lock_seconds()))
+        .update(lock_token=token, locked_until=now + timedelta(seconds=app_settings.SYNC_LOCK_SECONDS))
     )
     return taken == 1
 
 
 def lock_renew(token: str) -> None:
-    until = timezone.now() + timedelta(seconds=app_settings.sync_lock_seconds())
+    until = timezone.now() + timedelta(seconds=app_settings.SYNC_LOCK_SECONDS)
     if not SyncControl.objects.filter(pk=SyncControl.SINGLETON_PK, lock_token=token).update(locked_until=until):
         raise SyncLockLost
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from .. import app_settings
+from ..app_settings import app_settings
 from ..types import Channel, Direction, HistoryEntry, InboxItem
 
 CONVERSATION_CHANNELS = (Channel.SMS, Channel.EMAIL)
@@ -42,7 +42,7 @@ def match_items_to_history(
     indexes of entries already paired earlier in the run; it is updated.
     """
     used = set() if used is None else used
-    tolerance = app_settings.match_tolerance_seconds()
+    tolerance = app_settings.MATCH_TOLERANCE_SECONDS
     paired: dict[int, HistoryEntry] = {}
     keyed = [
         (index, entry, normalize_text(entry.body))

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from .. import app_settings
+from ..app_settings import app_settings
 from ..exceptions import (
     ClubOSAuthError,
     ClubOSError,
@@ -24,7 +24,7 @@ RUN_STOPPING_ERRORS: tuple[type[ClubOSError], ...] = (*TRANSIENT_ERRORS, ClubOSA
 
 
 def with_retries[T](call: Callable[[], T]) -> T:
-    retries, delay = app_settings.sync_retries(), app_settings.sync_retry_backoff()
+    retries, delay = app_settings.SYNC_RETRIES, app_settings.SYNC_RETRY_BACKOFF
     for attempt in range(retries + 1):
         try:
             return call()

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import app_settings
+from ..app_settings import app_settings
 from ..models import SyncControl, SyncRun, SyncRunStatus
 
 
@@ -99,7 +99,7 @@ def run_finish(run: SyncRun, result: SyncResult, error: str = "") -> None:
     else:
         totals |= {"successes": F("successes") + 1, "last_success_at": now}
     SyncControl.objects.filter(pk=SyncControl.SINGLETON_PK).update(**totals)
-    keep = app_settings.sync_runs_kept()
+    keep = app_settings.SYNC_RUNS_KEPT
     cutoff = SyncRun.objects.order_by("-started_at", "-pk").values_list("pk", flat=True)[keep : keep + 1]
     if cutoff:
         SyncRun.objects.filter(pk__lte=cutoff[0]).exclude(pk=run.pk).delete()

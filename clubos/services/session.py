@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from .. import app_settings
+from ..app_settings import app_settings
 from ..exceptions import (
     ClubOSAuthError,
 )
@@ -27,11 +27,11 @@ _session_key: tuple[object, ...] | None = None
 def _settings_key() -> tuple[object, ...]:
     """A new client when any of its settings change (tests and the admin can change them at runtime)."""
     return (
-        app_settings.base_url(),
-        app_settings.username(),
-        app_settings.password(),
-        app_settings.connect_timeout(),
-        app_settings.read_timeout(),
+        app_settings.BASE_URL,
+        app_settings.USERNAME,
+        app_settings.PASSWORD,
+        app_settings.CONNECT_TIMEOUT,
+        app_settings.READ_TIMEOUT,
     )
 
 

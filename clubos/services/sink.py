@@ -12,7 +12,7 @@ from typing import Protocol
 
 from django.utils.module_loading import import_string
 
-from .. import app_settings
+from ..app_settings import app_settings
 from ..types import Channel, Direction
 
 
@@ -52,4 +52,4 @@ class MessageSink(Protocol):
 
 
 def message_sink() -> MessageSink:
-    return import_string(app_settings.message_sink())  # type: ignore[no-any-return]
+    return import_string(app_settings.MESSAGE_SINK)  # type: ignore[no-any-return]

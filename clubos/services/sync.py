@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import app_settings
+from ..app_settings import app_settings
 from ..exceptions import (
     ClubOSBadRequest,
     ClubOSError,
@@ -69,7 +69,7 @@ class _Run:
 
     def keep_lock(self) -> None:
         """Renew the lease well before it ends (slow ClubOS pages can make one batch take minutes)."""
-        if time.monotonic() - self.renewed_at > app_settings.sync_lock_seconds() / 4:
+        if time.monotonic() - self.renewed_at > app_settings.SYNC_LOCK_SECONDS / 4:
             lock_renew(self.token)
             self.renewed_at = time.monotonic()
 
@@ -80,14 +80,14 @@ class _Run:
     # owners and lists
 
     def owners(self) -> list[InboxOwner]:
-        key = f"clubos:owners:{app_settings.base_url()}|{app_settings.username()}"
+        key = f"clubos:owners:{app_settings.BASE_URL}|{app_settings.USERNAME}"
         cached = cache.get(key)
         if cached is None:
             owners = with_retries(self.client.inbox_owners)
-            cache.set(key, [(o.id, o.name) for o in owners], app_settings.owners_cache_seconds())
+            cache.set(key, [(o.id, o.name) for o in owners], app_settings.OWNERS_CACHE_SECONDS)
         else:
             owners = [InboxOwner(id=owner_id, name=name) for owner_id, name in cached]
-        wanted = set(app_settings.inbox_owners())
+        wanted = set(app_settings.INBOX_OWNERS)
         return [o for o in owners if not wanted or o.id in wanted]
 
     def owner_work(self, owner: InboxOwner) -> _OwnerWork:
@@ -111,7 +111,7 @@ class _Run:
         keys = {name_key(n): n for n in names if name_key(n) not in self.names}
         if not keys:
             return
-        retry_after = timezone.now() - timedelta(seconds=app_settings.unknown_name_retry_seconds())
+        retry_after = timezone.now() - timedelta(seconds=app_settings.UNKNOWN_NAME_RETRY_SECONDS)
         for lookup in NameLookup.objects.filter(name__in=list(keys)):
             if lookup.member_ids or lookup.looked_up_at >= retry_after:
                 self.names[lookup.name] = lookup.member_ids
@@ -219,7 +219,7 @@ class _Run:
         self.progress.messages_total = sum(len(w.items) for w in works)
         self.progress.members_total = len({name_key(i.sender_name) for w in works for i in w.items})
         self.report()
-        size = app_settings.sync_batch_size()
+        size = app_settings.SYNC_BATCH_SIZE
         for work in works:
             blocked_at: int | None = None
             for start in range(0, len(work.items), size):

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
 
-from clubos import app_settings
+from clubos.app_settings import app_settings
 from clubos.exceptions import ClubOSError
 from clubos.services import lock, retries, runs, sync
 
@@ -69,7 +69,7 @@ class Command(BaseCommand):
             while True:
                 started = time.monotonic()
                 self._run_once(exit_on_error=False)
-                time.sleep(max(0.0, app_settings.poll_seconds() - (time.monotonic() - started)))
+                time.sleep(max(0.0, app_settings.POLL_SECONDS - (time.monotonic() - started)))
         except KeyboardInterrupt:
             self.stderr.write("stopped")
 
