@@ -9,12 +9,9 @@ and "by System I." entries that are not conversation messages.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from accounts import demo
-
-if TYPE_CHECKING:
-    from clubos.sandbox.state import SandboxState
+from clubos.sandbox.state import ICON_CALL, ICON_GENERAL, ROLE_LEAD, SYNC_ACCOUNT_ID, Person, SandboxState
 
 UNLINKED_LEAD_ID = 61_900_001  # Riley Chen: a lead who texted the club, unknown to seed_demo
 
@@ -28,8 +25,6 @@ def member_id(full_name: str) -> int:
 
 
 def seed_inbox(state: SandboxState) -> None:
-    from clubos.sandbox.state import ICON_CALL, ICON_GENERAL, ROLE_LEAD, SYNC_ACCOUNT_ID, Person
-
     club = demo.CLUB_LOCATION_ID
     now = state.now()
     state.add_person(
