@@ -1,6 +1,6 @@
 """The ClubOS HTTP client: logs in like a browser and keeps one keep-alive session for everything.
 
-ClubOS has no API for messages: the client uses the staff pages and XHRs (see PROTOCOL.md). It logs in
+ClubOS has no API for messages: the client uses the staff pages and XHRs (docs/clubos-protocol.md). It logs in
 lazily, reuses its cookies and Bearer token, refreshes the token before it gets old, and when the
 session expires (login page, or a `Session Expired` XHR body) it logs in again once and retries the
 call. Every error signal becomes a clubos.exceptions error. Passwords and tokens are never logged.
