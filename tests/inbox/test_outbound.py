@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from django.db import connection, connections
 
 from accounts import demo
 from clubos.services import sync
@@ -244,3 +246,38 @@ def test_a_key_already_used_in_another_conversation_is_refused(clubos_sandbox, d
             conversation=other, channel="sms", body="Hi", author_kind="system", idempotency_key="k-1"
         )
     assert len(clubos_sandbox.sends()) == 1
+
+
+@pytest.mark.postgres
+def test_concurrent_queues_with_one_key_store_and_send_one_message(clubos_sandbox, dana_conversation):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to test")
+    callers = 4
+    barrier = threading.Barrier(callers)
+    ids: list[int] = []
+    errors: list[BaseException] = []
+
+    def queue() -> None:
+        try:
+            barrier.wait(timeout=10)
+            message = outbound.outbound_message_queue(
+                conversation=dana_conversation, channel="sms", body="Only once, please.",
+                author_kind="ai", idempotency_key="race-1",
+            )  # fmt: skip
+            ids.append(message.pk)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=queue) for _ in range(callers)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+
+    assert not errors
+    assert len(ids) == callers
+    assert len(set(ids)) == 1
+    assert InboxMessage.objects.filter(idempotency_key="race-1").count() == 1
+    assert len([s for s in clubos_sandbox.sends() if s.message_id]) == 1
