@@ -29,7 +29,7 @@ def inbox_staff_required(view: View) -> View:
 
 
 class IsInboxStaff(BasePermission):
-    """API endpoints for club staff (use after IsAuthenticated, so anonymous gets 401 not 403)."""
+    """API endpoints for club staff: anonymous → 401 (the token authenticator answers first), members → 403."""
 
     message = "Only club staff can use this endpoint."
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
+from .exceptions import MemberNotFound
 from .models import User
 
 
@@ -11,5 +11,14 @@ def member_directory(*, query: str = "") -> QuerySet[User]:
     return User.objects.filter(is_active=True).search(query).order_by("display_name", "username", "pk")
 
 
+def user_get(*, username: str, active_only: bool = True) -> User:
+    """The account with this username, or MemberNotFound (inactive ones only when asked for)."""
+    users = User.objects.filter(username=username)
+    user = (users.filter(is_active=True) if active_only else users).first()
+    if user is None:
+        raise MemberNotFound()
+    return user
+
+
 def profile_get(*, username: str) -> User:
-    return get_object_or_404(User, username=username, is_active=True)
+    return user_get(username=username)

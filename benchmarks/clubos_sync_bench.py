@@ -60,9 +60,9 @@ def main() -> None:
 
     from accounts import demo
     from accounts.services import demo_club_seed
-    from clubos import services
     from clubos.models import SyncState
     from clubos.sandbox import SandboxServer
+    from clubos.services import session, sync
     from config.celery import app, beat_schedule
     from config.scheduler import run_schedule
     from inbox.models import InboxMessage
@@ -86,7 +86,7 @@ def main() -> None:
     sandbox.bulk_seed(args.items, owner_id=demo.CLUB_LOCATION_ID)
     sandbox.clear_requests()
     started = time.perf_counter()
-    result = services.clubos_sync_run(trigger="bench")
+    result = sync.clubos_sync_run(trigger="bench")
     full = time.perf_counter() - started
     print(f"full sync: {args.items} list items -> {result.summary_line()} in {full:.2f} s (target < 30 s)")
     print(f"  requests: {len(sandbox.requests())} ({len(sandbox.requests('/action/FollowUp'))} histories, "
@@ -100,7 +100,7 @@ def main() -> None:
         for _ in range(args.idle_polls):
             sandbox.clear_requests()
             started = time.perf_counter()
-            idle = services.clubos_sync_run(trigger="bench")
+            idle = sync.clubos_sync_run(trigger="bench")
             timings.append((time.perf_counter() - started) * 1000)
             lists = len(sandbox.requests("/action/Dashboard/messages"))
             list_requests.append(lists)
@@ -120,7 +120,7 @@ def main() -> None:
 
     # 3. Inject -> in the database, through the real beat schedule ----------------------------------------
     if not args.latency_samples:
-        services.clubos_session_reset()
+        session.clubos_session_reset()
         sandbox.stop()
         return
     stop = threading.Event()
@@ -143,7 +143,7 @@ def main() -> None:
     finally:
         stop.set()
         scheduler.join(timeout=60)
-        services.clubos_session_reset()
+        session.clubos_session_reset()
         sandbox.stop()
     if not latencies:
         return

@@ -1,6 +1,6 @@
 """The ClubOS HTTP client: logs in like a browser and keeps one keep-alive session for everything.
 
-ClubOS has no API for messages: the client uses the staff pages and XHRs (see PROTOCOL.md). It logs in
+ClubOS has no API for messages: the client uses the staff pages and XHRs (docs/clubos-protocol.md). It logs in
 lazily, reuses its cookies and Bearer token, refreshes the token before it gets old, and when the
 session expires (login page, or a `Session Expired` XHR body) it logs in again once and retries the
 call. Every error signal becomes a clubos.exceptions error. Passwords and tokens are never logged.
@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from clubos import app_settings, parsers
+from clubos import parsers
+from clubos.app_settings import app_settings
 from clubos.exceptions import (
     ClubOSAuthError,
     ClubOSBadRequest,
@@ -180,12 +181,12 @@ class ClubOSClient:
     @classmethod
     def from_settings(cls) -> ClubOSClient:
         return cls(
-            base_url=app_settings.base_url(),
-            username=app_settings.username(),
-            password=app_settings.password(),
-            connect_timeout=app_settings.connect_timeout(),
-            read_timeout=app_settings.read_timeout(),
-            time_zone=app_settings.time_zone(),
+            base_url=app_settings.BASE_URL,
+            username=app_settings.USERNAME,
+            password=app_settings.PASSWORD,
+            connect_timeout=app_settings.CONNECT_TIMEOUT,
+            read_timeout=app_settings.READ_TIMEOUT,
+            time_zone=app_settings.TIME_ZONE,
         )
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -213,7 +214,7 @@ class ClubOSClient:
                     return ZoneInfo(name)
                 except (ZoneInfoNotFoundError, ValueError):
                     logger.warning("clubos: unknown time zone %r, trying the next one", name)
-        return ZoneInfo(app_settings.time_zone())
+        return ZoneInfo(app_settings.TIME_ZONE)
 
     # --- HTTP plumbing -------------------------------------------------------------------------------
     def _request(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import app_settings
+from .app_settings import app_settings
 from .models import SyncControl, SyncRun, SyncState
 
 
@@ -36,5 +36,5 @@ def sync_status(*, runs: int = 20) -> SyncStatus:
         running=running,
         owners=list(SyncState.objects.order_by("owner_name", "owner_id")),
         recent_runs=list(sync_runs(limit=runs)),
-        poll_seconds=app_settings.poll_seconds(),
+        poll_seconds=app_settings.POLL_SECONDS,
     )

@@ -1,6 +1,6 @@
 """What the ClubOS client returns: plain dataclasses, no HTML, no HTTP.
 
-The contract between the protocol side (client.py, parsers.py, sandbox/) and the sync (services.py).
+The contract between the protocol side (client.py, parsers.py, sandbox/) and the sync (services/).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import inbox_staff_required
 
-from . import selectors, services
+from . import selectors
+from .services import runs
 from .tasks import sync_inbox
 
 
@@ -28,10 +29,10 @@ def action(request: HttpRequest, action: str) -> HttpResponse:
         transaction.on_commit(lambda: sync_inbox.delay(force=True, trigger="manual"))
         messages.success(request, "Sync queued.")
     elif action == "pause":
-        services.sync_pause()
+        runs.sync_pause()
         messages.success(request, "Polling paused. Sync now still works.")
     elif action == "resume":
-        services.sync_resume()
+        runs.sync_resume()
         messages.success(request, "Polling resumed.")
     else:  # the URL pattern only admits the three actions
         raise PermissionDenied("Unknown action.")

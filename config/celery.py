@@ -16,14 +16,15 @@ app.autodiscover_tasks()
 
 
 def beat_schedule() -> dict[str, dict[str, object]]:
-    """Built lazily so the poll interval comes from settings, not from import time."""
-    from django.conf import settings
+    """Built lazily so the poll interval comes from the clubos app's settings, not from import time."""
+    from clubos.app_settings import app_settings as clubos_settings
 
+    poll = float(clubos_settings.POLL_SECONDS)
     return {
         "clubos-sync": {
             "task": "clubos.tasks.sync_inbox",
-            "schedule": float(settings.CLUBOS_POLL_SECONDS),
-            "options": {"expires": float(settings.CLUBOS_POLL_SECONDS)},
+            "schedule": poll,
+            "options": {"expires": poll},
         },
     }
 

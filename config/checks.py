@@ -1,27 +1,7 @@
-"""Project-wide system checks."""
+"""Start-up guard for the ASGI entry point (the checks themselves live in their apps, e.g. core/checks.py)."""
 
-from collections.abc import Iterable
-from typing import Any
-
-from django.conf import settings
-from django.core.checks import Error, Tags, register, run_checks
+from django.core.checks import Tags, run_checks
 from django.core.exceptions import ImproperlyConfigured
-
-
-@register(Tags.security, deploy=False)
-def check_production_secret_key(app_configs: Iterable[Any] | None, **kwargs: Any) -> list[Error]:
-    """Refuse to run with DEBUG off on the development secret key."""
-    from config.settings import DEV_SECRET_KEY
-
-    if not settings.DEBUG and settings.SECRET_KEY == DEV_SECRET_KEY:
-        return [
-            Error(
-                "DJANGO_DEBUG is off but DJANGO_SECRET_KEY is the development key.",
-                hint="Set DJANGO_SECRET_KEY to a long random value in production.",
-                id="clubroom.E001",
-            )
-        ]
-    return []
 
 
 def raise_on_startup_errors() -> None:

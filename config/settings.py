@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "core",
     "accounts",
     "realtime",
     "messaging",
@@ -166,15 +167,17 @@ if not DEBUG:
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous request gets 401 with a WWW-Authenticate header, not 403.
+    # Set here only; API views never override it.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "EXCEPTION_HANDLER": "rest_framework.views.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clubroom API",
@@ -183,13 +186,18 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# --- ClubOS -----------------------------------------------------------------------------------
-CLUBOS_BASE_URL = env.str("CLUBOS_BASE_URL", default="http://127.0.0.1:8765")
-CLUBOS_USERNAME = env.str("CLUBOS_USERNAME", default="clubroom.sync")
-CLUBOS_PASSWORD = env.str("CLUBOS_PASSWORD", default="sandbox-password")
-CLUBOS_POLL_SECONDS = env.int("CLUBOS_POLL_SECONDS", default=10)
-# Inbox owners to sync: empty means every owner in the dashboard's owner selector.
-CLUBOS_INBOX_OWNERS = env.list("CLUBOS_INBOX_OWNERS", default=[])
+# --- ClubOS ---------------------------------------------------------------------------------
+# Passed on only when the environment sets them: the defaults live in clubos/app_settings.py.
+for _name, _cast in {
+    "CLUBOS_BASE_URL": env.str,
+    "CLUBOS_USERNAME": env.str,
+    "CLUBOS_PASSWORD": env.str,
+    "CLUBOS_POLL_SECONDS": env.int,
+    # Inbox owners to sync: empty means every owner in the dashboard's owner selector.
+    "CLUBOS_INBOX_OWNERS": env.list,
+}.items():
+    if _name in os.environ:
+        globals()[_name] = _cast(_name)
 
 # --- OpenAI -----------------------------------------------------------------------------------
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")

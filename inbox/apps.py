@@ -8,10 +8,6 @@ class InboxConfig(AppConfig):
     def ready(self) -> None:
         from realtime.registry import badge_register
 
-        from . import (
-            checks,  # noqa: F401  (registers the system checks)
-            live,
-            selectors,
-        )
+        from . import live, selectors
 
         badge_register(name="inbox", count=selectors.staff_unread_count, groups=live.staff_groups)

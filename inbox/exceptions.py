@@ -1,5 +1,21 @@
-"""Domain errors of the staff inbox; views and APIs turn them into 400s with the message shown."""
+"""Domain errors of the staff inbox (core.exceptions: pages and APIs turn them into 400/403/404)."""
+
+from __future__ import annotations
+
+from core import exceptions as core
 
 
-class ReplyNotAllowed(Exception):
-    """A reply cannot be queued (no ClubOS contact, empty body, email without subject…)."""
+class ReplyNotAllowed(core.InvalidInput):
+    """A message cannot be queued (no ClubOS contact, empty body, email without subject…)."""
+
+
+class NotInboxStaff(core.Forbidden):
+    """Only club staff work the staff inbox (403)."""
+
+    default_message = "Only club staff can use the staff inbox."
+
+
+class ConversationNotFound(core.NotFound):
+    """No such conversation (404)."""
+
+    default_message = "Conversation not found."

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
+from .exceptions import ConversationNotFound
 from .models import Conversation, InboxMessage
 
 
@@ -26,7 +26,10 @@ def conversation_list(*, status: str = "") -> QuerySet[Conversation]:
 
 
 def conversation_get(*, conversation_id: int) -> Conversation:
-    return get_object_or_404(Conversation.objects.select_related("contact", "contact__user"), pk=conversation_id)
+    conversation = Conversation.objects.select_related("contact", "contact__user").filter(pk=conversation_id).first()
+    if conversation is None:
+        raise ConversationNotFound()
+    return conversation
 
 
 def conversation_messages(*, conversation: Conversation) -> QuerySet[InboxMessage]:

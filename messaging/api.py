@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from django.contrib.auth import get_user_model
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import selectors as accounts_selectors
+from core.api import BadRequest
 from realtime import selectors as realtime_selectors
 
 from . import selectors, services
-from .exceptions import InvalidMessage, MessagingDisabled, NotAParticipant, RateLimited, RecipientUnavailable
-from .models import Message
+from .permissions import DirectMessagingMember
 from .serializers import (
     BlockSerializer,
     ErrorSerializer,
@@ -44,12 +42,6 @@ ERRORS: dict[int, Any] = {
 }
 
 
-class BadRequest(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "Bad request."
-    default_code = "invalid"
-
-
 class ThreadCursorPagination(CursorPagination):
     page_size = 25
     ordering = ("-last_activity_at", "-id")
@@ -61,28 +53,13 @@ class MessageCursorPagination(CursorPagination):
 
 
 class MessagingAPIView(GenericAPIView):
-    """Token first so anonymous callers get 401 (with WWW-Authenticate), not 403; 404 when switched off."""
+    """Signed-in members while direct messaging is on (401 anonymous, 404 switched off).
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated]
-    requires_enabled = True
+    Authentication comes from REST_FRAMEWORK; domain errors become responses in core.api.
+    """
+
+    permission_classes = [DirectMessagingMember]
     pagination_class: type[CursorPagination] | None = None
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        if self.requires_enabled and not selectors.messaging_enabled():
-            raise exceptions.NotFound("Direct messaging is turned off.")
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, MessagingDisabled | NotAParticipant):
-            exc = exceptions.NotFound(str(exc))
-        elif isinstance(exc, InvalidMessage):
-            exc = BadRequest(str(exc))
-        elif isinstance(exc, RecipientUnavailable):
-            exc = exceptions.PermissionDenied(str(exc))
-        elif isinstance(exc, RateLimited):
-            exc = exceptions.Throttled(wait=exc.retry_after, detail=str(exc))
-        return super().handle_exception(exc)
 
     def _user(self) -> User:
         return cast("User", self.request.user)  # IsAuthenticated has run
@@ -113,7 +90,7 @@ class ThreadListAPI(MessagingAPIView):
     def post(self, request: Request) -> Response:
         data = ThreadStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        recipient = get_object_or_404(get_user_model(), username=data.validated_data["username"], is_active=True)
+        recipient = accounts_selectors.user_get(username=data.validated_data["username"])
         thread, created = services.thread_start(initiator=self._user(), recipient=recipient)
         participant = selectors.participant_get(user_id=self._user().pk, thread_id=thread.pk)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
@@ -158,14 +135,12 @@ class MessageListAPI(MessagingAPIView):
         responses={200: MessageSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, thread_id: int) -> Response:
-        selectors.participant_get(user_id=self._user().pk, thread_id=thread_id)
-        rows = Message.objects.filter(thread_id=thread_id).select_related("sender")
         after = request.query_params.get("after")
-        if after:
-            try:
-                rows = rows.filter(id__gt=int(after))
-            except ValueError as error:
-                raise BadRequest("`after` must be a message id.") from error
+        try:
+            after_id = int(after) if after else None
+        except ValueError as error:
+            raise BadRequest("`after` must be a message id.") from error
+        rows = selectors.message_list(user_id=self._user().pk, thread_id=thread_id, after_id=after_id)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(MessageSerializer(page, many=True).data)
 
@@ -215,7 +190,7 @@ class BlockListAPI(MessagingAPIView):
     def post(self, request: Request) -> Response:
         data = ThreadStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        other = get_object_or_404(get_user_model(), username=data.validated_data["username"])
+        other = accounts_selectors.user_get(username=data.validated_data["username"], active_only=False)
         block = services.block_create(blocker=self._user(), blocked=other)
         return Response(BlockSerializer(block).data, status=status.HTTP_201_CREATED)
 
@@ -225,7 +200,7 @@ class BlockDetailAPI(MessagingAPIView):
 
     @extend_schema(tags=[TAG], summary="Unblock a member", responses={204: None, **ERRORS})
     def delete(self, request: Request, username: str) -> Response:
-        other = get_object_or_404(get_user_model(), username=username)
+        other = accounts_selectors.user_get(username=username, active_only=False)
         if not services.block_delete(blocker=self._user(), blocked=other):
             raise exceptions.NotFound("You don't block this member.")
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -253,7 +228,7 @@ class MessageReportAPI(MessagingAPIView):
 class UnreadAPI(MessagingAPIView):
     """Like the `/ws/notifications/` snapshot: always answers, with messages 0 while switched off."""
 
-    requires_enabled = False
+    permission_classes = [IsAuthenticated]
     serializer_class = UnreadSerializer
 
     @extend_schema(tags=[TAG], summary="My unread counts", responses={200: UnreadSerializer, 401: ErrorSerializer})

@@ -1,37 +1,33 @@
-"""Domain errors raised by messaging services; interfaces turn them into 404/400/403/429."""
+"""Domain errors raised by messaging services and selectors (core.exceptions turns them into 404/400/403/429)."""
 
 from __future__ import annotations
 
+from core import exceptions as core
 
-class MessagingError(Exception):
+
+class MessagingError(core.DomainError):
     """Base class: `str(error)` is a message fit to show the person."""
 
 
-class MessagingDisabled(MessagingError):
+class MessagingDisabled(MessagingError, core.NotFound):
     """Direct messaging is turned off in admin (404 everywhere)."""
 
-    def __init__(self, message: str = "Direct messaging is turned off.") -> None:
-        super().__init__(message)
+    default_message = "Direct messaging is turned off."
 
 
-class NotAParticipant(MessagingError):
+class NotAParticipant(MessagingError, core.NotFound):
     """The thread does not exist or is not the user's (404: never reveal which)."""
 
-    def __init__(self, message: str = "Thread not found.") -> None:
-        super().__init__(message)
+    default_message = "Thread not found."
 
 
-class InvalidMessage(MessagingError):
+class InvalidMessage(MessagingError, core.InvalidInput):
     """The body is empty or too long (400)."""
 
 
-class RecipientUnavailable(MessagingError):
+class RecipientUnavailable(MessagingError, core.Forbidden):
     """Self-messaging, an inactive member or a block between the two (403)."""
 
 
-class RateLimited(MessagingError):
+class RateLimited(MessagingError, core.RateLimited):
     """The sender went over the per-minute limit (429)."""
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after

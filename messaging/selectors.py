@@ -102,6 +102,14 @@ def participant_get(*, user_id: int, thread_id: int) -> Participant:
     return participant
 
 
+def message_list(*, user_id: int, thread_id: int, after_id: int | None = None) -> QuerySet[Message]:
+    """A thread's messages for the API (newest first once paginated), or NotAParticipant."""
+    if not Participant.objects.filter(user_id=user_id, thread_id=thread_id).exists():
+        raise NotAParticipant()
+    rows = Message.objects.filter(thread_id=thread_id).select_related("sender")
+    return rows.filter(id__gt=after_id) if after_id is not None else rows
+
+
 def thread_messages(
     *, thread_id: int, before_id: int | None = None, after_id: int | None = None, limit: int | None = None
 ) -> list[Message]:

@@ -7,13 +7,14 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import selectors as accounts_selectors
 
 from . import selectors, services
 from .app_settings import app_settings
@@ -121,7 +122,7 @@ def thread_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
 @messaging_required
 @require_POST
 def thread_start(request: HttpRequest, username: str) -> HttpResponse:
-    recipient = get_object_or_404(get_user_model(), username=username, is_active=True)
+    recipient = accounts_selectors.user_get(username=username)
     try:
         thread, _ = services.thread_start(initiator=_me(request), recipient=recipient)
     except RecipientUnavailable as error:
@@ -150,7 +151,7 @@ def thread_mute(request: HttpRequest, thread_id: int) -> HttpResponse:
 @messaging_required
 @require_POST
 def block(request: HttpRequest, username: str) -> HttpResponse:
-    other = get_object_or_404(get_user_model(), username=username)
+    other = accounts_selectors.user_get(username=username, active_only=False)
     try:
         services.block_create(blocker=_me(request), blocked=other)
     except RecipientUnavailable as error:
@@ -162,7 +163,7 @@ def block(request: HttpRequest, username: str) -> HttpResponse:
 @messaging_required
 @require_POST
 def unblock(request: HttpRequest, username: str) -> HttpResponse:
-    other = get_object_or_404(get_user_model(), username=username)
+    other = accounts_selectors.user_get(username=username, active_only=False)
     services.block_delete(blocker=_me(request), blocked=other)
     messages.success(request, f"You unblocked {other}.")
     return redirect("accounts:profile", username=other.username)

@@ -10,13 +10,15 @@ duplicate note entries, a call and "by System I." entries that are not conversat
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
+=======
+from datetime import timedelta
+>>>>>>> i9
 
 from accounts import demo
-
-if TYPE_CHECKING:
-    from clubos.sandbox.state import SandboxState
+from clubos.sandbox.state import ICON_CALL, ICON_GENERAL, ROLE_LEAD, SYNC_ACCOUNT_ID, Person, SandboxState
 
 UNLINKED_LEAD_ID = 61_900_001  # Riley Chen: a lead who texted the club, unknown to seed_demo
 
@@ -30,8 +32,6 @@ def member_id(full_name: str) -> int:
 
 
 def seed_inbox(state: SandboxState) -> None:
-    from clubos.sandbox.state import ICON_CALL, ICON_GENERAL, ROLE_LEAD, SYNC_ACCOUNT_ID, Person
-
     club = demo.CLUB_LOCATION_ID
     now = state.now()
     state.add_person(

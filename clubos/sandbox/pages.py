@@ -1,4 +1,4 @@
-"""The sandbox's pages and fragments, with ClubOS's markup (see /work/shared/clubos/PROTOCOL.md)."""
+"""The sandbox's pages and fragments, with ClubOS's markup (see docs/clubos-protocol.md)."""
 
 from __future__ import annotations
 

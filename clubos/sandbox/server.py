@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode
 
-from clubos.sandbox import pages
+from clubos.sandbox import demo, pages
 from clubos.sandbox.state import (
     PROFILE_FIELDS,
     SYNC_ACCOUNT_ID,
@@ -401,7 +401,9 @@ class SandboxServer:
         password: str = "sandbox-password",  # noqa: S107 (the sandbox's documented default)
         seed_inbox: bool = True,
     ) -> None:
-        self.state = SandboxState(username=username, password=password, seed_inbox=seed_inbox)
+        self.state = SandboxState(
+            username=username, password=password, seed_inbox=demo.seed_inbox if seed_inbox else None
+        )
         self.app = ClubOSApp(self.state)
         self._httpd = _HTTPServer((host, port), self)
         self._thread: threading.Thread | None = None

@@ -167,7 +167,10 @@ def _unb64(text: str) -> bytes:
 class SandboxState:
     """Everything the sandbox knows. Public methods are the control helpers (see tests/fixtures)."""
 
-    def __init__(self, *, username: str, password: str, seed_inbox: bool = True) -> None:
+    def __init__(
+        self, *, username: str, password: str, seed_inbox: Callable[[SandboxState], None] | None = None
+    ) -> None:
+        """`seed_inbox` fills the inbox after every reset (the server hands it the demo club's, demo.py)."""
         self.lock = threading.RLock()
         self.username = username
         self.password = password
@@ -202,10 +205,8 @@ class SandboxState:
             self._seed_people()
             for owner in self.owner_ids():
                 self.lists[owner] = []
-            if self._seed_inbox:
-                from clubos.sandbox.demo import seed_inbox
-
-                seed_inbox(self)
+            if self._seed_inbox is not None:
+                self._seed_inbox(self)
 
     def _seed_people(self) -> None:
         self.add_person(Person(SYNC_ACCOUNT_ID, "Clubroom", "Sync", "sync@clubroom.example", role_id=ROLE_FRONT_DESK))

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 
 from .. import live
+from ..exceptions import NotInboxStaff
 from ..models import AuthorKind, Conversation, InboxMessage
 from .outbound import outbound_message_queue
 
 
 def _require_staff(user: User) -> None:
     if not user.is_inbox_staff:
-        raise PermissionDenied("Only club staff can use the staff inbox.")
+        raise NotInboxStaff()
 
 
 @transaction.atomic

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import User
-from clubos.services import IngestResult, SyncedContact, SyncedMessage, normalize_text
+from clubos.services.matching import normalize_text
+from clubos.services.sink import IngestResult, SyncedContact, SyncedMessage
 from clubos.types import Channel as ClubOSChannel
 from clubos.types import Direction as ClubOSDirection
 

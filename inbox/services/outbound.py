@@ -20,7 +20,8 @@ from celery import current_app
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clubos.services import SendStatus, clubos_message_deliver, normalize_text, send_attempt_lease_seconds
+from clubos.services.delivery import SendStatus, clubos_message_deliver, send_attempt_lease_seconds
+from clubos.services.matching import normalize_text
 
 from ..exceptions import ReplyNotAllowed
 from ..models import AuthorKind, Channel, Conversation, DeliveryStatus, Direction, InboxMessage, message_preview

@@ -1,6 +1,6 @@
 import pytest
 
-from clubos import services
+from clubos.services import session
 
 
 @pytest.fixture(autouse=True)
@@ -9,4 +9,4 @@ def _fast_retries_and_a_fresh_session(settings):
     settings.CLUBOS_SYNC_RETRY_BACKOFF = 0.01
     settings.CLUBOS_SEND_RETRY_BACKOFF = 0.01
     yield
-    services.clubos_session_reset()
+    session.clubos_session_reset()

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from clubos import services
 from clubos.models import SyncControl
+from clubos.services import runs, session
 from inbox.models import InboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_unknown_action_is_400(staff_api, payload):
 
 @pytest.mark.django_db(transaction=True)
 def test_sync_now_runs_the_sync_even_when_paused(staff_api, clubos_sandbox, settings):
-    services.sync_pause()
+    runs.sync_pause()
     response = staff_api.post(URL, {"action": "sync"}, format="json")
     assert response.status_code == 202
     body = response.json()
@@ -72,7 +72,7 @@ def test_sync_now_runs_the_sync_even_when_paused(staff_api, clubos_sandbox, sett
     assert body["status"]["paused"] is True  # Sync now does not resume polling
     assert body["status"]["recent_runs"][0]["trigger"] == "api"
     assert InboxMessage.objects.count() == body["status"]["recent_runs"][0]["new"] > 0
-    services.clubos_session_reset()
+    session.clubos_session_reset()
 
 
 def test_session_clients_need_csrf(staff):

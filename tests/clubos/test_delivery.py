@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from accounts import demo
-from clubos.services import SendOutcome, SendStatus, clubos_message_deliver
+from clubos.services.delivery import SendOutcome, SendStatus, clubos_message_deliver
 
 DANA = next(m for m in demo.MEMBERS if m.display_name == "Dana Reyes")
 

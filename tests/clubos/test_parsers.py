@@ -13,6 +13,7 @@ from accounts import demo
 from clubos import parsers
 from clubos.exceptions import ClubOSProtocolError
 from clubos.sandbox import SandboxState, pages
+from clubos.sandbox import demo as sandbox_demo
 from clubos.types import Channel, Direction, MemberContact
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -325,7 +326,7 @@ def test_a_member_quoting_a_signal_does_not_make_the_list_a_signal():
 
 # --- the canonical fast path ----------------------------------------------------------------------------
 def test_the_fast_path_for_canonical_items_agrees_with_beautifulsoup():
-    state = SandboxState(username="u", password="p")
+    state = SandboxState(username="u", password="p", seed_inbox=sandbox_demo.seed_inbox)
     dana = demo.MEMBERS[0].clubos_id
     for text in (
         "a & b <c> \"d\" 'e'",
@@ -351,7 +352,7 @@ def test_the_fast_path_for_canonical_items_agrees_with_beautifulsoup():
 
 
 def test_the_fast_path_skips_legacy_markup():
-    state = SandboxState(username="u", password="p")
+    state = SandboxState(username="u", password="p", seed_inbox=sandbox_demo.seed_inbox)
     state.legacy_markup = True
     chunks = list(parsers._split_items(pages.inbox_list_fragment(state, demo.CLUB_LOCATION_ID)))
     assert chunks

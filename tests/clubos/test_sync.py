@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from accounts import demo
 from accounts.services import demo_club_seed
-from clubos import services
 from clubos.client import ClubOSClient
 from clubos.exceptions import (
     ClubOSAuthError,
@@ -25,6 +24,7 @@ from clubos.models import NameLookup, SyncControl, SyncRun, SyncState
 from clubos.sandbox import SYNC_ACCOUNT_ID
 from clubos.sandbox.demo import UNLINKED_LEAD_ID
 from clubos.sandbox.state import Person
+from clubos.services import lock, runs, sync
 from inbox.models import Contact, Conversation, InboxMessage
 from inbox.signals import inbound_messages_received
 
@@ -46,7 +46,7 @@ def _stored_ids() -> set[int]:
 
 def test_full_sync_copies_every_conversation_message_with_full_text(clubos_sandbox):
     demo_club_seed()
-    result = services.clubos_sync_run()
+    result = sync.clubos_sync_run()
 
     seeded = _seeded_ids(clubos_sandbox)
     assert (result.fetched, result.new, result.duplicates, result.skipped, result.errors) == (
@@ -77,7 +77,7 @@ def test_full_sync_copies_every_conversation_message_with_full_text(clubos_sandb
 
 def test_full_sync_links_members_and_keeps_unknown_people_as_contacts(clubos_sandbox):
     demo_club_seed()
-    services.clubos_sync_run()
+    sync.clubos_sync_run()
     dana = Contact.objects.get(clubos_id=DANA.clubos_id)
     assert dana.user is not None
     assert dana.user.username == DANA.username
@@ -87,7 +87,7 @@ def test_full_sync_links_members_and_keeps_unknown_people_as_contacts(clubos_san
 
 
 def test_sync_records_state_watermarks_and_totals(clubos_sandbox):
-    result = services.clubos_sync_run(trigger="test")
+    result = sync.clubos_sync_run(trigger="test")
     states = {s.owner_id: s for s in SyncState.objects.all()}
     assert states[CLUB].watermark == max(clubos_sandbox.list_ids(CLUB))
     assert states[SYNC_ACCOUNT_ID].watermark == max(clubos_sandbox.list_ids(SYNC_ACCOUNT_ID))
@@ -102,11 +102,11 @@ def test_sync_records_state_watermarks_and_totals(clubos_sandbox):
 
 
 def test_second_run_creates_nothing_and_costs_one_list_request_per_owner(clubos_sandbox):
-    services.clubos_sync_run()
+    sync.clubos_sync_run()
     count = InboxMessage.objects.count()
     clubos_sandbox.clear_requests()
 
-    again = services.clubos_sync_run()
+    again = sync.clubos_sync_run()
 
     listed = clubos_sandbox.listed()
     assert again.summary_line() == f"sync: fetched={listed} new=0 duplicates={listed} skipped=0 errors=0"
@@ -116,7 +116,7 @@ def test_second_run_creates_nothing_and_costs_one_list_request_per_owner(clubos_
 
 
 def test_a_new_member_text_arrives_unread_and_is_announced_after_commit(clubos_sandbox):
-    services.clubos_sync_run()
+    sync.clubos_sync_run()
     received: list[list[int]] = []
 
     def receiver(sender, message_ids, **kwargs):
@@ -126,7 +126,7 @@ def test_a_new_member_text_arrives_unread_and_is_announced_after_commit(clubos_s
     try:
         message_id = clubos_sandbox.inject(member_id=DANA.clubos_id, text="Is the sauna open\non Sunday?")
         clubos_sandbox.clear_requests()
-        result = services.clubos_sync_run()
+        result = sync.clubos_sync_run()
     finally:
         inbound_messages_received.disconnect(receiver)
     assert (result.fetched, result.new, result.duplicates) == (clubos_sandbox.listed(), 1, clubos_sandbox.listed() - 1)
@@ -141,7 +141,7 @@ def test_a_new_member_text_arrives_unread_and_is_announced_after_commit(clubos_s
 def test_session_expiring_in_the_middle_of_a_run_is_survived(clubos_sandbox, settings):
     settings.CLUBOS_SYNC_BATCH_SIZE = 3
     clubos_sandbox.expire_sessions(after_requests=8)
-    result = services.clubos_sync_run()
+    result = sync.clubos_sync_run()
     assert result.errors == 0
     assert _stored_ids() == _seeded_ids(clubos_sandbox)
     assert len(clubos_sandbox.requests("/action/Login")) >= 2 * 2  # logged in again (GET view + POST, twice)
@@ -150,7 +150,7 @@ def test_session_expiring_in_the_middle_of_a_run_is_survived(clubos_sandbox, set
 def test_one_oops_is_retried_without_duplicates(clubos_sandbox):
     clubos_sandbox.fail_next("/action/FollowUp", count=1)
     clubos_sandbox.fail_next("/action/Dashboard/messages", count=1)
-    result = services.clubos_sync_run()
+    result = sync.clubos_sync_run()
     assert result.errors == 0
     assert _stored_ids() == _seeded_ids(clubos_sandbox)
     assert InboxMessage.objects.count() == len(_seeded_ids(clubos_sandbox))
@@ -159,14 +159,14 @@ def test_one_oops_is_retried_without_duplicates(clubos_sandbox):
 def test_a_timeout_is_retried(clubos_sandbox, settings):
     settings.CLUBOS_READ_TIMEOUT = 0.3
     clubos_sandbox.delay("/action/FollowUp", seconds=1.0, count=1)
-    result = services.clubos_sync_run()
+    result = sync.clubos_sync_run()
     assert result.new == len(_seeded_ids(clubos_sandbox))
 
 
 def test_a_run_failing_half_way_keeps_whole_batches_only_and_the_next_run_completes_it(clubos_sandbox, settings):
     settings.CLUBOS_SYNC_BATCH_SIZE = 4
     settings.CLUBOS_SYNC_RETRIES = 1
-    services.clubos_sync_run()
+    sync.clubos_sync_run()
     before = _stored_ids()
     new_ids = [
         clubos_sandbox.inject(member_id=m.clubos_id, text=f"Question {i}") for i, m in enumerate(demo.MEMBERS[:10])
@@ -185,7 +185,7 @@ def test_a_run_failing_half_way_keeps_whole_batches_only_and_the_next_run_comple
 
     clubos_sandbox.state.before_request = flaky
     with pytest.raises(ClubOSServerError):
-        services.clubos_sync_run()
+        sync.clubos_sync_run()
 
     club = SyncState.objects.get(owner_id=CLUB)
     stored_new = _stored_ids() - before
@@ -197,7 +197,7 @@ def test_a_run_failing_half_way_keeps_whole_batches_only_and_the_next_run_comple
     assert SyncControl.objects.get().failures == 1
 
     clubos_sandbox.state.before_request = original
-    result = services.clubos_sync_run()
+    result = sync.clubos_sync_run()
     assert (result.new, result.duplicates) == (6, clubos_sandbox.listed() - 6)
     assert _stored_ids() == before | set(new_ids)
 
@@ -205,11 +205,11 @@ def test_a_run_failing_half_way_keeps_whole_batches_only_and_the_next_run_comple
 def test_persistent_timeouts_fail_the_run_with_a_clear_error(clubos_sandbox, settings):
     settings.CLUBOS_READ_TIMEOUT = 0.2
     settings.CLUBOS_SYNC_RETRIES = 1
-    services.clubos_sync_run()
+    sync.clubos_sync_run()
     clubos_sandbox.inject(member_id=DANA.clubos_id, text="hello?")
     clubos_sandbox.delay("/action/FollowUp", seconds=0.6, count=5)
     with pytest.raises(ClubOSUnavailable):
-        services.clubos_sync_run()
+        sync.clubos_sync_run()
     assert SyncControl.objects.get().last_error.startswith("ClubOS could not be reached: ")
     assert SyncState.objects.get(owner_id=CLUB).watermark < max(clubos_sandbox.list_ids(CLUB))
 
@@ -217,7 +217,7 @@ def test_persistent_timeouts_fail_the_run_with_a_clear_error(clubos_sandbox, set
 def test_malformed_and_legacy_markup_are_skipped_and_counted_never_fatal(clubos_sandbox):
     clubos_sandbox.set_legacy_markup(True)
     clubos_sandbox.set_malformed_items(4)
-    result = services.clubos_sync_run()
+    result = sync.clubos_sync_run()
     assert result.skipped >= 4
     assert result.errors == 0
     assert _stored_ids() == _seeded_ids(clubos_sandbox)
@@ -227,7 +227,7 @@ def test_malformed_and_legacy_markup_are_skipped_and_counted_never_fatal(clubos_
 def test_wrong_password_fails_the_run_with_a_clear_error(clubos_sandbox, settings):
     settings.CLUBOS_PASSWORD = "not-the-password"
     with pytest.raises(ClubOSAuthError):
-        services.clubos_sync_run()
+        sync.clubos_sync_run()
     run = SyncRun.objects.get()
     assert (run.status, run.error) == ("failed", "ClubOS rejected the username or password")
     assert not InboxMessage.objects.exists()
@@ -242,7 +242,7 @@ def test_concurrent_runs_never_both_work(clubos_sandbox):
     def first() -> None:
         started.set()
         try:
-            outcomes.append(services.clubos_sync_run().summary_line())
+            outcomes.append(sync.clubos_sync_run().summary_line())
         finally:
             connections.close_all()
 
@@ -251,11 +251,11 @@ def test_concurrent_runs_never_both_work(clubos_sandbox):
     started.wait()
     # Wait until the first run holds the lock, then try a second one.
     for _ in range(100):
-        if services.sync_is_running():
+        if lock.sync_is_running():
             break
         threading.Event().wait(0.02)
-    with pytest.raises(services.SyncAlreadyRunning):
-        services.clubos_sync_run()
+    with pytest.raises(lock.SyncAlreadyRunning):
+        sync.clubos_sync_run()
     thread.join(timeout=30)
     assert len(outcomes) == 1
     assert InboxMessage.objects.count() == len(_seeded_ids(clubos_sandbox))
@@ -265,10 +265,10 @@ def test_concurrent_runs_never_both_work(clubos_sandbox):
 def test_a_lock_left_by_a_killed_run_expires(clubos_sandbox):
     SyncControl.objects.create(pk=1, lock_token="dead", locked_until=timezone.now() + timedelta(minutes=1))
     dead_run = SyncRun.objects.create(started_at=timezone.now() - timedelta(minutes=5))
-    with pytest.raises(services.SyncAlreadyRunning):
-        services.clubos_sync_run()
+    with pytest.raises(lock.SyncAlreadyRunning):
+        sync.clubos_sync_run()
     SyncControl.objects.update(locked_until=timezone.now() - timedelta(seconds=1))
-    assert services.clubos_sync_run().new > 0
+    assert sync.clubos_sync_run().new > 0
     dead_run.refresh_from_db()
     assert dead_run.status == "interrupted"
 
@@ -277,9 +277,9 @@ def test_namesakes_are_told_apart_by_their_history(clubos_sandbox):
     twin = clubos_sandbox.state.add_person(
         Person(61_777_001, "Dana", "Reyes", "other.dana@example.net", "+17735550111")
     )
-    services.clubos_sync_run()
+    sync.clubos_sync_run()
     message_id = clubos_sandbox.inject(member_id=twin.id, text="I'm the other Dana")
-    services.clubos_sync_run()
+    sync.clubos_sync_run()
     message = InboxMessage.objects.select_related("conversation__contact").get(clubos_message_id=message_id)
     assert message.conversation.contact.clubos_id == twin.id
     assert message.body == "I'm the other Dana"
@@ -289,14 +289,14 @@ def test_namesakes_are_told_apart_by_their_history(clubos_sandbox):
 
 def test_only_configured_owners_are_synced(clubos_sandbox, settings):
     settings.CLUBOS_INBOX_OWNERS = [str(SYNC_ACCOUNT_ID)]
-    services.clubos_sync_run()
+    sync.clubos_sync_run()
     assert list(SyncState.objects.values_list("owner_id", flat=True)) == [SYNC_ACCOUNT_ID]
     assert _stored_ids() == set(clubos_sandbox.list_ids(SYNC_ACCOUNT_ID))
 
 
 def test_progress_is_reported_up_to_the_totals(clubos_sandbox):
     seen: list[tuple[int, int, int, int]] = []
-    services.clubos_sync_run(
+    sync.clubos_sync_run(
         progress=lambda p: seen.append((p.members_done, p.members_total, p.messages_done, p.messages_total))
     )
     total = len(_seeded_ids(clubos_sandbox))
@@ -307,12 +307,12 @@ def test_progress_is_reported_up_to_the_totals(clubos_sandbox):
 def test_a_run_that_lost_its_lock_stops_and_rolls_back_its_open_batch(clubos_sandbox, settings):
     settings.CLUBOS_SYNC_BATCH_SIZE = 4
 
-    def thief(progress: services.SyncProgress) -> None:
+    def thief(progress: runs.SyncProgress) -> None:
         if progress.messages_done == 4:  # a stalled run's lease ran out and another run took it
             SyncControl.objects.update(lock_token="thief")
 
-    with pytest.raises(services.SyncLockLost):
-        services.clubos_sync_run(progress=thief)
+    with pytest.raises(lock.SyncLockLost):
+        sync.clubos_sync_run(progress=thief)
     assert InboxMessage.objects.count() == 4
     assert SyncControl.objects.get().lock_token == "thief"  # not released by the loser
     assert SyncRun.objects.get().status == "failed"
@@ -323,7 +323,7 @@ def test_a_run_that_lost_its_lock_stops_and_rolls_back_its_open_batch(clubos_san
     [(ClubOSBadRequest("stale tokens"), True), (ClubOSPageNotFound("no page"), False)],
 )
 def test_one_members_broken_history_never_blocks_the_others(clubos_sandbox, monkeypatch, error, waits):
-    services.clubos_sync_run()
+    sync.clubos_sync_run()
     broken = MEMBERS["Kwame Mensah"].clubos_id
     first = clubos_sandbox.inject(member_id=broken, text="first, from the broken page")
     second = clubos_sandbox.inject(member_id=DANA.clubos_id, text="second, all fine")
@@ -335,7 +335,7 @@ def test_one_members_broken_history_never_blocks_the_others(clubos_sandbox, monk
         return real(self, member_id=member_id)
 
     monkeypatch.setattr(ClubOSClient, "member_history", history)
-    result = services.clubos_sync_run()
+    result = sync.clubos_sync_run()
 
     assert InboxMessage.objects.filter(clubos_message_id=second).exists()
     club = SyncState.objects.get(owner_id=CLUB)
@@ -345,7 +345,7 @@ def test_one_members_broken_history_never_blocks_the_others(clubos_sandbox, monk
         assert club.watermark == first - 1
         monkeypatch.setattr(ClubOSClient, "member_history", real)
         listed = clubos_sandbox.listed()
-        assert services.clubos_sync_run().summary_line() == (
+        assert sync.clubos_sync_run().summary_line() == (
             f"sync: fetched={listed} new=1 duplicates={listed - 1} skipped=0 errors=0"
         )
         assert club.watermark < SyncState.objects.get(owner_id=CLUB).watermark == second
@@ -358,12 +358,12 @@ def test_one_members_broken_history_never_blocks_the_others(clubos_sandbox, monk
 
 
 def test_expired_api_tokens_mid_run_are_survived(clubos_sandbox):
-    services.clubos_sync_run()
+    sync.clubos_sync_run()
     clubos_sandbox.set_token_ttl(1.0)
     message_id = clubos_sandbox.inject(member_id=DANA.clubos_id, text="still there?")
     time.sleep(1.1)  # the client's token is now stale: XHRs answer "Session Expired"
     clubos_sandbox.clear_requests()
-    result = services.clubos_sync_run()
+    result = sync.clubos_sync_run()
     assert (result.new, result.errors) == (1, 0)
     assert [r.method for r in clubos_sandbox.requests("/action/Login")] == ["GET", "POST"]  # logged in again
     assert InboxMessage.objects.filter(clubos_message_id=message_id).exists()
@@ -379,16 +379,16 @@ def test_an_idle_poll_costs_the_same_pinned_queries_however_many_messages_are_st
 ):
     for index in range(stored):
         clubos_sandbox.inject(member_id=DANA.clubos_id, text=f"message {index}")
-    assert services.clubos_sync_run().new >= stored
+    assert sync.clubos_sync_run().new >= stored
     with django_assert_num_queries(IDLE_POLL_QUERIES):
-        result = services.clubos_sync_run()
+        result = sync.clubos_sync_run()
     assert (result.new, result.errors) == (0, 0)
 
 
 def test_a_namesakes_message_waits_while_their_history_fails_for_now(clubos_sandbox, monkeypatch):
     other_dana = Person(61_777_001, "Dana", "Reyes", "other.dana@example.net", "+17735550111")
     twin = clubos_sandbox.state.add_person(other_dana)
-    services.clubos_sync_run()
+    sync.clubos_sync_run()
     message_id = clubos_sandbox.inject(member_id=twin.id, text="I'm the other Dana")
     real = ClubOSClient.member_history
 
@@ -398,11 +398,11 @@ def test_a_namesakes_message_waits_while_their_history_fails_for_now(clubos_sand
         return real(self, member_id=member_id)
 
     monkeypatch.setattr(ClubOSClient, "member_history", history)
-    assert services.clubos_sync_run().errors == 1
+    assert sync.clubos_sync_run().errors == 1
     assert not InboxMessage.objects.filter(clubos_message_id=message_id).exists()  # waits, not stored unlinked
 
     monkeypatch.setattr(ClubOSClient, "member_history", real)
-    services.clubos_sync_run()
+    sync.clubos_sync_run()
     stored = InboxMessage.objects.select_related("conversation__contact").get(clubos_message_id=message_id)
     assert (stored.body, stored.body_is_snippet) == ("I'm the other Dana", False)
     assert stored.conversation.contact.clubos_id == twin.id

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from clubos import services
 from clubos.models import SyncControl, SyncRun
+from clubos.services import runs
 from clubos.tasks import sync_inbox
 from config.celery import app, beat_schedule
 from inbox.models import InboxMessage
@@ -30,11 +30,11 @@ def test_scheduled_run_brings_a_new_member_text_into_the_database(clubos_sandbox
 
 
 def test_paused_polling_does_nothing_but_sync_now_still_runs(clubos_sandbox):
-    services.sync_pause()
+    runs.sync_pause()
     assert sync_inbox.apply().get() == "paused"
     assert not clubos_sandbox.requests()
     assert sync_inbox.apply(kwargs={"force": True, "trigger": "manual"}).get().startswith("sync: ")
-    services.sync_resume()
+    runs.sync_resume()
     listed = clubos_sandbox.listed()
     assert sync_inbox.apply().get() == f"sync: fetched={listed} new=0 duplicates={listed} skipped=0 errors=0"
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clubos import services
 from clubos.models import SyncControl, SyncRun, SyncState
+from clubos.services import session, sync
 
 pytestmark = pytest.mark.django_db
 
@@ -52,13 +52,12 @@ def test_sync_now_button_runs_a_sync(staff_client, clubos_sandbox):
     assert "Sync queued." in response.content.decode()
     assert SyncRun.objects.get().trigger == "manual"
     assert SyncRun.objects.get().new > 0
-    services.clubos_session_reset()
+    session.clubos_session_reset()
 
 
 def test_sync_records_are_read_only_in_admin(admin_client_logged_in, clubos_sandbox):
-    from clubos import services as sync_services
 
-    sync_services.clubos_sync_run()
+    sync.clubos_sync_run()
     assert admin_client_logged_in.get("/admin/clubos/syncrun/").status_code == 200
     assert admin_client_logged_in.get("/admin/clubos/syncstate/").status_code == 200
     assert admin_client_logged_in.get("/admin/clubos/syncrun/add/").status_code == 403

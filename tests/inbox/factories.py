@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import factory
 
-from clubos.services import SyncedContact, SyncedMessage
+from clubos.services.sink import SyncedContact, SyncedMessage
 from clubos.types import Channel, Direction
 from inbox.models import AuthorKind, Contact, Conversation, DeliveryStatus, InboxMessage
 

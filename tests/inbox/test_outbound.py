@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from django.db import connection, connections
 
 from accounts import demo
-from clubos import services as clubos_services
+from clubos.services import sync
 from inbox.exceptions import ReplyNotAllowed
 from inbox.models import InboxMessage
 from inbox.services import conversations, outbound
@@ -133,13 +135,13 @@ def test_temporary_failures_stop_after_three_attempts_with_the_reason_kept(clubo
 
 
 def test_our_reply_coming_back_on_the_next_sync_is_not_duplicated(clubos_sandbox, staff, dana_conversation):
-    clubos_services.clubos_sync_run()
+    sync.clubos_sync_run()
     conversation = InboxMessage.objects.filter(conversation__contact__clubos_id=DANA.clubos_id)[0].conversation
     count = conversation.messages.count()
     message = _reply(conversation, staff, channel="sms", body="Coming back to us")
     assert message.delivery_status == "sent"
 
-    result = clubos_services.clubos_sync_run()
+    result = sync.clubos_sync_run()
 
     assert (result.fetched, result.new, result.duplicates) == (clubos_sandbox.listed(), 0, clubos_sandbox.listed())
     message.refresh_from_db()
@@ -150,7 +152,7 @@ def test_our_reply_coming_back_on_the_next_sync_is_not_duplicated(clubos_sandbox
 def test_a_timed_out_send_seen_by_the_sync_is_marked_sent_and_never_retried(
     clubos_sandbox, staff, dana_conversation, settings
 ):
-    clubos_services.clubos_sync_run()
+    sync.clubos_sync_run()
     settings.CLUBOS_READ_TIMEOUT = 0.3
     clubos_sandbox.delay("/action/FollowUp/save", seconds=0.8, count=1)
     message = InboxMessageFactory.create(
@@ -163,7 +165,7 @@ def test_a_timed_out_send_seen_by_the_sync_is_marked_sent_and_never_retried(
             break
         time.sleep(0.05)
 
-    result = clubos_services.clubos_sync_run()  # ClubOS lists our text as an owner-sent item
+    result = sync.clubos_sync_run()  # ClubOS lists our text as an owner-sent item
 
     assert (result.new, result.duplicates) == (0, clubos_sandbox.listed())
     message.refresh_from_db()
@@ -203,14 +205,14 @@ def test_a_timed_out_identical_reply_is_told_apart_from_the_earlier_one(
 
 
 def test_a_reply_clubos_refused_for_good_is_not_marked_sent_by_the_next_sync(clubos_sandbox, staff):
-    clubos_services.clubos_sync_run()
+    sync.clubos_sync_run()
     conversation = InboxMessage.objects.filter(conversation__contact__clubos_id=DANA.clubos_id)[0].conversation
     clubos_sandbox.fail_next("/action/FollowUp/save", count=3)
     failed = _reply(conversation, staff, channel="sms", body="Thanks!")
     sent = _reply(conversation, staff, channel="sms", body="Thanks!")
     assert (failed.delivery_status, sent.delivery_status) == ("failed", "sent")
 
-    clubos_services.clubos_sync_run()
+    sync.clubos_sync_run()
 
     failed.refresh_from_db()
     sent.refresh_from_db()
@@ -244,3 +246,38 @@ def test_a_key_already_used_in_another_conversation_is_refused(clubos_sandbox, d
             conversation=other, channel="sms", body="Hi", author_kind="system", idempotency_key="k-1"
         )
     assert len(clubos_sandbox.sends()) == 1
+
+
+@pytest.mark.postgres
+def test_concurrent_queues_with_one_key_store_and_send_one_message(clubos_sandbox, dana_conversation):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to test")
+    callers = 4
+    barrier = threading.Barrier(callers)
+    ids: list[int] = []
+    errors: list[BaseException] = []
+
+    def queue() -> None:
+        try:
+            barrier.wait(timeout=10)
+            message = outbound.outbound_message_queue(
+                conversation=dana_conversation, channel="sms", body="Only once, please.",
+                author_kind="ai", idempotency_key="race-1",
+            )  # fmt: skip
+            ids.append(message.pk)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=queue) for _ in range(callers)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+
+    assert not errors
+    assert len(ids) == callers
+    assert len(set(ids)) == 1
+    assert InboxMessage.objects.filter(idempotency_key="race-1").count() == 1
+    assert len([s for s in clubos_sandbox.sends() if s.message_id]) == 1

@@ -63,3 +63,32 @@ def test_thread_list_api_queries_are_constant(member, warm_switch, count, django
     with django_assert_num_queries(THREAD_API_QUERIES):
         response = client.get("/api/v1/messaging/threads/")
     assert len(response.json()["results"]) == min(count, 25)
+
+
+# Session + user, the participant check, the page of messages with their senders.
+MESSAGE_API_QUERIES = 4
+# Session + user, the blocks with the blocked members.
+BLOCK_API_QUERIES = 3
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_message_list_api_queries_are_constant(member, warm_switch, count, django_assert_num_queries):
+    thread = _threads(member, 1)
+    for n in range(count):
+        services.message_send(sender=member, thread_id=thread.pk, body=f"more {n}")
+    client = APIClient()
+    client.force_login(member)
+    with django_assert_num_queries(MESSAGE_API_QUERIES):
+        response = client.get(f"/api/v1/messaging/threads/{thread.pk}/messages/")
+    assert len(response.json()["results"]) == 3 + count
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_block_list_api_queries_are_constant(member, warm_switch, count, django_assert_num_queries):
+    for _ in range(count):
+        services.block_create(blocker=member, blocked=make_member())
+    client = APIClient()
+    client.force_login(member)
+    with django_assert_num_queries(BLOCK_API_QUERIES):
+        response = client.get("/api/v1/messaging/blocks/")
+    assert len(response.json()) == count

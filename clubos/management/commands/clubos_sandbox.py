@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from django.core.management.base import BaseCommand, CommandError
 
-from clubos import app_settings
+from clubos.app_settings import app_settings
 
 
 class Command(BaseCommand):
@@ -42,8 +42,8 @@ class Command(BaseCommand):
             server = SandboxServer(
                 host=options["host"],
                 port=options["port"],
-                username=app_settings.username(),
-                password=app_settings.password(),
+                username=app_settings.USERNAME,
+                password=app_settings.PASSWORD,
                 seed_inbox=not options["empty"],
             )
         except OSError as exc:
@@ -62,7 +62,7 @@ class Command(BaseCommand):
     def inject(self, options: dict[str, Any]) -> None:
         if not options["member"] or not options["text"]:
             raise CommandError('inject needs --member <ClubOS id> and --text "..."')
-        url = (options["url"] or app_settings.base_url()).rstrip("/")
+        url = (options["url"] or app_settings.BASE_URL).rstrip("/")
         payload = {
             "action": "inject",
             "member_id": options["member"],

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
 
-from clubos import app_settings, services
+from clubos.app_settings import app_settings
 from clubos.exceptions import ClubOSError
+from clubos.services import lock, retries, runs, sync
 
 
 class _Progress:
@@ -21,7 +22,7 @@ class _Progress:
         self.shown = False
         self.last = 0.0
 
-    def __call__(self, progress: services.SyncProgress) -> None:
+    def __call__(self, progress: runs.SyncProgress) -> None:
         now = time.monotonic()
         done = progress.messages_done >= progress.messages_total
         if not self.enabled or progress.messages_total == 0 or (now - self.last < 0.1 and not done):
@@ -68,21 +69,21 @@ class Command(BaseCommand):
             while True:
                 started = time.monotonic()
                 self._run_once(exit_on_error=False)
-                time.sleep(max(0.0, app_settings.poll_seconds() - (time.monotonic() - started)))
+                time.sleep(max(0.0, app_settings.POLL_SECONDS - (time.monotonic() - started)))
         except KeyboardInterrupt:
             self.stderr.write("stopped")
 
     def _run_once(self, *, exit_on_error: bool) -> None:
         progress = _Progress(self.stderr)
         try:
-            result = services.clubos_sync_run(trigger="command", progress=progress)
-        except services.SyncAlreadyRunning as exc:
+            result = sync.clubos_sync_run(trigger="command", progress=progress)
+        except lock.SyncAlreadyRunning as exc:
             progress.clear()
             self.stdout.write(f"sync skipped: {exc}")
             return
         except ClubOSError as exc:
             progress.clear()
-            self.stderr.write(f"sync failed: {services.sync_error_message(exc)}")
+            self.stderr.write(f"sync failed: {retries.sync_error_message(exc)}")
             if exit_on_error:
                 raise SystemExit(1) from None
             return

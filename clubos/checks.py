@@ -1,4 +1,4 @@
-"""System checks of the staff inbox."""
+"""System checks of the clubos app's settings."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from typing import Any
 from django.core.checks import Error, register
 from django.utils.module_loading import import_string
 
-from clubos import app_settings as clubos_settings
+from .app_settings import app_settings
 
 
 @register()
 def check_clubos_message_sink(app_configs: Iterable[Any] | None, **kwargs: Any) -> list[Error]:
     """The ClubOS sync hands its messages to CLUBOS_MESSAGE_SINK: it must import and be a sink."""
-    path = clubos_settings.message_sink()
+    path = app_settings.MESSAGE_SINK
     try:
         sink = import_string(path)
     except ImportError as exc:
@@ -22,7 +22,7 @@ def check_clubos_message_sink(app_configs: Iterable[Any] | None, **kwargs: Any) 
             Error(
                 f"CLUBOS_MESSAGE_SINK {path!r} cannot be imported ({exc}).",
                 hint="Leave it unset to use inbox.services.ingest.clubos_message_sink.",
-                id="inbox.E001",
+                id="clubos.E001",
             )
         ]
     missing = [name for name in ("known_message_ids", "ingest") if not callable(getattr(sink, name, None))]
@@ -30,8 +30,8 @@ def check_clubos_message_sink(app_configs: Iterable[Any] | None, **kwargs: Any) 
         return [
             Error(
                 f"CLUBOS_MESSAGE_SINK {path!r} has no {' or '.join(missing)}().",
-                hint="A sink provides known_message_ids(*, ids) and ingest(*, messages) (clubos.services.MessageSink).",
-                id="inbox.E002",
+                hint="A sink provides known_message_ids(*, ids) and ingest(*, messages): see services/sink.py.",
+                id="clubos.E002",
             )
         ]
     return []

@@ -1,0 +1,293 @@
+"""The sync run: list → history → the sink, batch by batch.
+
+One run at a time (lock.py); each batch of list items is written together with its owner's
+watermark in one transaction, so a run killed half-way leaves nothing half-done and the next run
+repeats the open batch."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..app_settings import app_settings
+from ..exceptions import (
+    ClubOSBadRequest,
+    ClubOSError,
+)
+from ..models import NameLookup, SyncState
+from ..types import Channel, Direction, HistoryEntry, InboxItem, InboxOwner, MemberContact, MemberHistory
+from .lock import SyncAlreadyRunning, lock_acquire, lock_release, lock_renew
+from .matching import match_items_to_history, name_key
+from .retries import RUN_STOPPING_ERRORS, sync_error_message, with_retries
+from .runs import ProgressCallback, SyncProgress, SyncResult, run_finish, run_start
+from .session import clubos_session
+from .sink import IngestResult, SyncedContact, SyncedMessage, message_sink
+
+if TYPE_CHECKING:
+    from ..client import ClubOSClient
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _OwnerWork:
+    owner: InboxOwner
+    state: SyncState
+    items: list[InboxItem]  # above the watermark, oldest first
+    skipped: int
+
+
+@dataclass
+class _MemberInfo:
+    history: MemberHistory | None = None
+    error: ClubOSError | None = None
+    used_entries: set[int] = field(default_factory=set)
+
+
+class _Run:
+    """The state of one sync run: caches so each member's history and each name is fetched once."""
+
+    def __init__(self, client: ClubOSClient, token: str, progress: ProgressCallback | None) -> None:
+        self.client = client
+        self.token = token
+        self.progress_cb = progress
+        self.progress = SyncProgress()
+        self.result = SyncResult()
+        self.sink = message_sink()
+        self.members: dict[int, _MemberInfo] = {}
+        self.names: dict[str, list[int]] = {}
+        self.renewed_at = time.monotonic()
+
+    def keep_lock(self) -> None:
+        """Renew the lease well before it ends (slow ClubOS pages can make one batch take minutes)."""
+        if time.monotonic() - self.renewed_at > app_settings.SYNC_LOCK_SECONDS / 4:
+            lock_renew(self.token)
+            self.renewed_at = time.monotonic()
+
+    def report(self) -> None:
+        if self.progress_cb is not None:
+            self.progress_cb(self.progress)
+
+    # owners and lists
+
+    def owners(self) -> list[InboxOwner]:
+        key = f"clubos:owners:{app_settings.BASE_URL}|{app_settings.USERNAME}"
+        cached = cache.get(key)
+        if cached is None:
+            owners = with_retries(self.client.inbox_owners)
+            cache.set(key, [(o.id, o.name) for o in owners], app_settings.OWNERS_CACHE_SECONDS)
+        else:
+            owners = [InboxOwner(id=owner_id, name=name) for owner_id, name in cached]
+        wanted = set(app_settings.INBOX_OWNERS)
+        return [o for o in owners if not wanted or o.id in wanted]
+
+    def owner_work(self, owner: InboxOwner) -> _OwnerWork:
+        state, _ = SyncState.objects.get_or_create(owner_id=owner.id, defaults={"owner_name": owner.name})
+        if state.owner_name != owner.name:
+            SyncState.objects.filter(pk=state.pk).update(owner_name=owner.name)
+        # Only items above the watermark are parsed (the list is newest first): an idle poll reads
+        # one <li> of a list that can run to megabytes. "fetched" counts what was read.
+        listing = with_retries(lambda: self.client.inbox_list(owner_id=owner.id, newer_than=state.watermark))
+        unique = {item.message_id: item for item in listing.items}
+        above = sorted((i for i in unique.values() if i.message_id > state.watermark), key=lambda i: i.message_id)
+        self.result.fetched += len(listing.items) + listing.skipped + listing.older
+        self.result.skipped += listing.skipped
+        # Items at or below the watermark are stored already; so are ids repeated inside one list.
+        self.result.duplicates += listing.older + len(listing.items) - len(above)
+        return _OwnerWork(owner, state, above, listing.skipped)
+
+    # names → ClubOS ids
+
+    def resolve_names(self, names: set[str]) -> None:
+        keys = {name_key(n): n for n in names if name_key(n) not in self.names}
+        if not keys:
+            return
+        retry_after = timezone.now() - timedelta(seconds=app_settings.UNKNOWN_NAME_RETRY_SECONDS)
+        for lookup in NameLookup.objects.filter(name__in=list(keys)):
+            if lookup.member_ids or lookup.looked_up_at >= retry_after:
+                self.names[lookup.name] = lookup.member_ids
+        for key, name in keys.items():
+            if key in self.names:
+                continue
+            results = with_retries(lambda name=name: self.client.search_members(keyword=name))  # type: ignore[misc]
+            ids = sorted({r.id for r in results if name_key(r.full_name) == key})
+            found = {"found_ids": " ".join(map(str, ids)), "looked_up_at": timezone.now()}
+            NameLookup.objects.update_or_create(name=key, defaults=found)
+            self.names[key] = ids
+
+    def member(self, member_id: int) -> _MemberInfo:
+        info = self.members.get(member_id)
+        if info is None:
+            info = _MemberInfo()
+            try:
+                info.history = with_retries(lambda: self.client.member_history(member_id=member_id))
+            except RUN_STOPPING_ERRORS:
+                raise  # the whole run stops; the open batch is rolled back and retried next run
+            except ClubOSBadRequest as exc:  # stale tokens: likely gone next run, so this member's items wait
+                logger.warning("ClubOS history of member %s failed: %s", member_id, exc)
+                info.error = exc
+            except ClubOSError as exc:
+                # This member's page is broken or gone: waiting would block the watermark for good,
+                # so the items are kept with their list snippets instead.
+                logger.warning("ClubOS history of member %s failed, keeping snippets: %s", member_id, exc)
+            self.members[member_id] = info
+            self.keep_lock()
+            self.progress.members_done += 1
+            # Namesakes can cost more than one history per name: the total grows with them.
+            self.progress.members_total = max(self.progress.members_total, self.progress.members_done)
+            self.report()
+        return info
+
+    # one batch
+
+    def member_for(self, item: InboxItem) -> int | None:
+        """The ClubOS id of the person on the other side of this item, when ClubOS knows exactly one."""
+        candidates = self.names.get(name_key(item.sender_name), [])
+        if len(candidates) == 1:
+            return candidates[0]
+        # Names are not unique: the one whose history holds this very message is the sender.
+        unread_namesake = None
+        for candidate in candidates:
+            info = self.member(candidate)
+            if info.history is not None and match_items_to_history([item], info.history.entries):
+                return candidate
+            if info.error is not None and unread_namesake is None:
+                unread_namesake = candidate
+        # A namesake whose history failed for now may be the sender: attributing the item to them makes
+        # it wait below the watermark for the next run, rather than be stored unlinked for good.
+        return unread_namesake
+
+    def process_batch(self, work: _OwnerWork, batch: list[InboxItem], blocked_at: int | None) -> int | None:
+        self.resolve_names({item.sender_name for item in batch})
+        known = self.sink.known_message_ids(ids=[i.message_id for i in batch])
+        by_member: dict[int | None, list[InboxItem]] = {}
+        for item in batch:
+            if item.message_id in known:
+                continue
+            by_member.setdefault(self.member_for(item), []).append(item)
+
+        messages: list[SyncedMessage] = []
+        failed: list[InboxItem] = []
+        for member_id, items in by_member.items():
+            info = self.member(member_id) if member_id is not None else _MemberInfo()
+            if info.error is not None:
+                failed.extend(items)
+                continue
+            history = info.history
+            paired = match_items_to_history(items, history.entries, used=info.used_entries) if history else {}
+            contact = _synced_contact(history.contact if history else None, items[0].sender_name, member_id)
+            for item in items:
+                entry = paired.get(item.message_id)
+                if entry is None:
+                    self.result.unmatched += 1
+                messages.append(_synced_message(work.owner.id, item, contact, entry))
+
+        if failed:
+            self.result.errors += len(failed)
+            first_failed = min(i.message_id for i in failed)
+            blocked_at = first_failed if blocked_at is None else min(blocked_at, first_failed)
+        watermark = max(i.message_id for i in batch)
+        if blocked_at is not None:
+            watermark = max([work.state.watermark, *(i.message_id for i in batch if i.message_id < blocked_at)])
+
+        with transaction.atomic():
+            lock_renew(self.token)  # still ours? Otherwise this batch rolls back and the run stops.
+            self.renewed_at = time.monotonic()
+            outcome = self.sink.ingest(messages=messages) if messages else IngestResult()
+            work.state.watermark = max(work.state.watermark, watermark)
+            SyncState.objects.filter(pk=work.state.pk).update(
+                watermark=work.state.watermark, messages_stored=F("messages_stored") + outcome.new
+            )
+        self.result.new += outcome.new
+        self.result.new_by_owner[work.owner.id] = self.result.new_by_owner.get(work.owner.id, 0) + outcome.new
+        self.result.duplicates += outcome.duplicates + len(known)
+        self.progress.messages_done += len(batch)
+        self.report()
+        return blocked_at
+
+    def run(self) -> SyncResult:
+        works = [self.owner_work(owner) for owner in self.owners()]
+        self.progress.messages_total = sum(len(w.items) for w in works)
+        self.progress.members_total = len({name_key(i.sender_name) for w in works for i in w.items})
+        self.report()
+        size = app_settings.SYNC_BATCH_SIZE
+        for work in works:
+            blocked_at: int | None = None
+            for start in range(0, len(work.items), size):
+                blocked_at = self.process_batch(work, work.items[start : start + size], blocked_at)
+            SyncState.objects.filter(pk=work.state.pk).update(last_synced_at=timezone.now())
+        return self.result
+
+
+def _synced_contact(contact: MemberContact | None, sender_name: str, member_id: int | None) -> SyncedContact:
+    if contact is None or member_id is None:
+        return SyncedContact(clubos_id=member_id, name=sender_name.strip())
+    name = f"{contact.first_name} {contact.last_name}".strip() or sender_name.strip()
+    return SyncedContact(
+        clubos_id=member_id, name=name, email=contact.email, phone=contact.mobile_phone, can_text=contact.can_text
+    )
+
+
+def _synced_message(
+    owner_id: int, item: InboxItem, contact: SyncedContact, entry: HistoryEntry | None
+) -> SyncedMessage:
+    direction = Direction.OUTBOUND if item.from_owner else Direction.INBOUND
+    if entry is not None:
+        return SyncedMessage(
+            clubos_message_id=item.message_id,
+            owner_id=owner_id,
+            contact=contact,
+            direction=direction,
+            channel=entry.channel,
+            body=entry.body,
+            # A list time from data-created-date has seconds; an owner-sent item's is a day at best.
+            sent_at=entry.occurred_at if item.from_owner or item.sent_at is None else item.sent_at,
+        )
+    return SyncedMessage(
+        clubos_message_id=item.message_id,
+        owner_id=owner_id,
+        contact=contact,
+        direction=direction,
+        channel=Channel.SMS,
+        body=item.snippet,
+        sent_at=item.sent_at or timezone.now(),
+        body_is_snippet=True,
+    )
+
+
+def clubos_sync_run(*, trigger: str = "manual", progress: ProgressCallback | None = None) -> SyncResult:
+    """One sync run over every configured inbox owner.
+
+    Raises SyncAlreadyRunning when another run holds the lock (nothing was done) and ClubOSError
+    (after recording the failed run) when ClubOS cannot be used; batches committed before the
+    failure stay, the open one is rolled back.
+    """
+    token = uuid.uuid4().hex
+    if not lock_acquire(token):
+        raise SyncAlreadyRunning
+    try:
+        run = run_start(trigger)
+        worker: _Run | None = None
+        try:
+            with clubos_session() as client:
+                worker = _Run(client, token, progress)
+                result = worker.run()
+        except Exception as exc:
+            partial = worker.result if worker is not None else SyncResult()
+            run_finish(run, partial, error=sync_error_message(exc))
+            logger.warning("ClubOS sync failed: %s", sync_error_message(exc))
+            raise
+        result.run_id = run.pk
+        run_finish(run, result)
+        return result
+    finally:
+        lock_release(token)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The bottom layer: domain errors, API conventions, URL converters, project checks. Imports no other app."""
+
+    name = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        # Registered before any URLconf loads (the <id:...> converter) and before checks run.
+        from . import checks, converters  # noqa: F401

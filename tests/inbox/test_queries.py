@@ -1,0 +1,57 @@
+"""Query counts of the staff inbox pages are pinned and do not grow with conversations or messages."""
+
+import pytest
+from django.urls import reverse
+
+from messaging import selectors as messaging_selectors
+from tests.inbox.factories import ContactFactory, ConversationFactory, InboxMessageFactory
+
+pytestmark = pytest.mark.django_db
+
+# Session, user, the nav's inbox badge (one COUNT), the page count, the page of rows (contacts,
+# linked users and assignees joined in).
+LIST_QUERIES = 5
+# Session, user, the conversation (contact and linked user joined), marking it read (an UPDATE that
+# finds nothing once read, between SAVEPOINT and RELEASE), the badge, the messages with their authors.
+DETAIL_QUERIES = 8
+
+
+@pytest.fixture(autouse=True)
+def _warm_messaging_switch(settings):
+    """The nav asks whether direct messaging is on; a running process holds that in its memo."""
+    settings.MESSAGING_TOGGLE_CACHE_SECONDS = 3600
+    messaging_selectors.messaging_enabled_cache_clear()
+    messaging_selectors.messaging_enabled()
+    yield
+    messaging_selectors.messaging_enabled_cache_clear()
+
+
+def _conversations(count: int) -> None:
+    for n in range(count):
+        conversation = ConversationFactory.create(contact=ContactFactory.create(clubos_id=70_000 + n))
+        InboxMessageFactory.create(conversation=conversation, clubos_message_id=80_000 + n)
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_conversation_list_queries_are_constant(staff_client, count, django_assert_num_queries):
+    _conversations(count)
+    with django_assert_num_queries(LIST_QUERIES):
+        response = staff_client.get(reverse("inbox:conversation_list"))
+    assert len(response.context["page"].object_list) == count
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_conversation_page_queries_are_constant(staff_client, staff, count, django_assert_num_queries):
+    conversation = ConversationFactory.create()
+    for n in range(count):
+        InboxMessageFactory.create(conversation=conversation, clubos_message_id=90_000 + n)
+    for n in range(count):  # staff replies: each shows its author's name
+        InboxMessageFactory.create(
+            conversation=conversation, direction="outbound", author_kind="staff", author=staff,
+            clubos_message_id=None, idempotency_key=f"q-{n}",
+        )  # fmt: skip
+    url = reverse("inbox:conversation_detail", args=[conversation.pk])
+    staff_client.get(url)  # reads it
+    with django_assert_num_queries(DETAIL_QUERIES):
+        response = staff_client.get(url)
+    assert len(response.context["inbox_messages"]) == 2 * count
