@@ -59,7 +59,7 @@ def reset_process_state() -> None:
     """What a test may leave behind in this process, beyond the database (rolled back by pytest-django)."""
     from django.contrib.contenttypes.models import ContentType
 
-    from clubos.services import clubos_session_reset
+    from clubos.services.session import clubos_session_reset
     from messaging.selectors import messaging_enabled_cache_clear
 
     for cache in caches.all():

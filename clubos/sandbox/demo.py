@@ -10,12 +10,7 @@ duplicate note entries, a call and "by System I." entries that are not conversat
 
 from __future__ import annotations
 
-<<<<<<< HEAD
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING
-=======
-from datetime import timedelta
->>>>>>> i9
 
 from accounts import demo
 from clubos.sandbox.state import ICON_CALL, ICON_GENERAL, ROLE_LEAD, SYNC_ACCOUNT_ID, Person, SandboxState

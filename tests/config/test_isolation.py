@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 
-from clubos import services as clubos_services
+from clubos.services import session as clubos_services
 from messaging import selectors
 from tests.conftest import reset_process_state
 from tests.fixtures import clock
