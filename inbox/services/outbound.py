@@ -104,7 +104,8 @@ def outbound_message_queue(
         delivery_status=DeliveryStatus.QUEUED,
         idempotency_key=idempotency_key,
     )
-    message.full_clean(validate_unique=False)
+    # The key's uniqueness is the database's job (below): a check here would race a concurrent caller.
+    message.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():  # a concurrent call with the same key wins the unique constraint
             message.save()
