@@ -132,7 +132,7 @@ async def run(args: argparse.Namespace) -> None:
     env = {**os.environ, "DJANGO_CONN_MAX_AGE": "60"}
     log_path = Path(tempfile.gettempdir()) / f"messaging-fanout-daphne-{os.getpid()}.log"
     log = log_path.open("wb")
-    daphne = subprocess.Popen(  # noqa: S603  (a fixed argv: our own daphne)
+    daphne = subprocess.Popen(
         [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
         cwd=ROOT,
         env=env,

@@ -46,6 +46,9 @@ class SyncStatusSerializer(serializers.Serializer):
     paused = serializers.BooleanField(source="control.paused")
     paused_at = serializers.DateTimeField(source="control.paused_at", allow_null=True)
     running = serializers.BooleanField()
+    running_holder = serializers.SerializerMethodField(help_text="Who runs the sync now (host, pid, trigger).")
+    running_since = serializers.SerializerMethodField()
+    failed_in_a_row = serializers.IntegerField(source="control.consecutive_failures")
     poll_seconds = serializers.IntegerField()
     last_run_at = serializers.DateTimeField(source="control.last_run_at", allow_null=True)
     last_success_at = serializers.DateTimeField(source="control.last_success_at", allow_null=True)
@@ -55,6 +58,13 @@ class SyncStatusSerializer(serializers.Serializer):
     totals = SyncTotalsSerializer(source="control")
     owners = SyncOwnerSerializer(many=True)
     recent_runs = SyncRunSerializer(many=True)
+
+    def get_running_holder(self, status: selectors.SyncStatus) -> str | None:
+        return status.control.lock_holder or None if status.running else None
+
+    def get_running_since(self, status: selectors.SyncStatus) -> str | None:
+        since = status.control.locked_since if status.running else None
+        return serializers.DateTimeField().to_representation(since) if since else None
 
 
 class SyncActionSerializer(serializers.Serializer):

@@ -74,8 +74,9 @@ class AppSettings:
 
     @property
     def SYNC_LOCK_SECONDS(self) -> float:
-        """CLUBOS_SYNC_LOCK_SECONDS: lease of the run lock, renewed as a run progresses (default 120)."""
-        return float(self._setting("SYNC_LOCK_SECONDS", 120.0))
+        """CLUBOS_SYNC_LOCK_SECONDS: lease of the run lock, renewed by a heartbeat every third of it; a killed
+        run's lock frees itself within it (default 30; on PostgreSQL an advisory lock frees it at once)."""
+        return float(self._setting("SYNC_LOCK_SECONDS", 30.0))
 
     @property
     def SYNC_RETRIES(self) -> int:
@@ -122,6 +123,26 @@ class AppSettings:
         """CLUBOS_SEND_LEASE_SECONDS: a `sending` message older than this was interrupted (default: timeouts + 60)."""
         default = self.CONNECT_TIMEOUT + self.READ_TIMEOUT + 60.0
         return float(self._setting("SEND_LEASE_SECONDS", default))
+
+    @property
+    def SEND_UNCERTAIN_MARGIN(self) -> float:
+        """CLUBOS_SEND_UNCERTAIN_MARGIN: seconds added to the read timeout before an attempt whose outcome is
+        unknown is followed up (history checked, then sent again if absent), so a slow ClubOS save lands
+        first (default 15)."""
+        return float(self._setting("SEND_UNCERTAIN_MARGIN", 15.0))
+
+    # --- Health (issue 10) ----------------------------------------------------------------------------
+
+    @property
+    def READY_MAX_SYNC_AGE(self) -> float:
+        """CLUBOS_READY_MAX_SYNC_AGE: seconds since the last successful sync before /readyz says degraded
+        (default 10 polls, at least 300)."""
+        return float(self._setting("READY_MAX_SYNC_AGE", max(300.0, 10.0 * self.POLL_SECONDS)))
+
+    @property
+    def FAILURE_BANNER_AFTER(self) -> int:
+        """CLUBOS_FAILURE_BANNER_AFTER: failed runs in a row before staff see a warning banner (default 3)."""
+        return max(1, int(self._setting("FAILURE_BANNER_AFTER", 3)))
 
 
 app_settings = AppSettings()

@@ -12,10 +12,14 @@ class SyncControl(models.Model):
 
     paused = models.BooleanField(default=False)
     paused_at = models.DateTimeField(null=True, blank=True)
-    # The run lock is a lease taken with one conditional UPDATE, so it works the same on
-    # PostgreSQL and SQLite and frees itself if the holder dies (renewed while a run progresses).
+    # The run lock. On PostgreSQL a session advisory lock decides who runs (it dies with the holder's
+    # connection); everywhere a short lease, taken with one conditional UPDATE and renewed by a
+    # heartbeat thread, frees itself within CLUBOS_SYNC_LOCK_SECONDS of the holder's death. The
+    # holder and since-when are shown to whoever finds the sync busy.
     lock_token = models.CharField(max_length=64, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True)
+    lock_holder = models.CharField(max_length=200, blank=True)
+    locked_since = models.DateTimeField(null=True, blank=True)
     runs = models.PositiveIntegerField(default=0)
     successes = models.PositiveIntegerField(default=0)
     failures = models.PositiveIntegerField(default=0)
@@ -28,6 +32,7 @@ class SyncControl(models.Model):
     last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0, help_text="Failed runs since the last success.")
 
     class Meta:
         verbose_name = "sync control"

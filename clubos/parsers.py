@@ -262,6 +262,7 @@ def parse_history_date(text: str, *, tz: ZoneInfo) -> tuple[datetime, str] | Non
 
 # --- inbox list -------------------------------------------------------------------------------------
 _LI_START = re.compile(r"<li[\s>]", re.IGNORECASE)
+_LIST_MARKUP = re.compile(r"<(?:ul|li)[\s>]", re.IGNORECASE)
 _DATA_ID = re.compile(
     r'class="[^"]*\bdelete-message\b[^"]*"[^>]*\bdata-id="([^"]*)"|data-id="([^"]*)"[^>]*class="[^"]*\bdelete-message\b'
 )
@@ -386,6 +387,9 @@ def parse_inbox_list(
     list is newest first, so an idle poll reads only the first `<li>` of a 4 MB list. (A broken item
     with a stray low id does not stop it.)
     """
+    if not _LIST_MARKUP.search(html):
+        # Not an empty list (that is a bare `<ul></ul>`) but some other page: never "nothing new".
+        raise ClubOSProtocolError(f"ClubOS's inbox list of owner {owner_id} has no list markup (an unknown page)")
     items: list[InboxItem] = []
     skipped = older = 0
     chunks = _split_items(html)

@@ -18,13 +18,21 @@ app.autodiscover_tasks()
 def beat_schedule() -> dict[str, dict[str, object]]:
     """Built lazily so the poll interval comes from the clubos app's settings, not from import time."""
     from clubos.app_settings import app_settings as clubos_settings
+    from inbox import app_settings as inbox_settings
 
     poll = float(clubos_settings.POLL_SECONDS)
+    sweep = inbox_settings.outbox_sweep_seconds()
     return {
         "clubos-sync": {
             "task": "clubos.tasks.sync_inbox",
             "schedule": poll,
             "options": {"expires": poll},
+        },
+        # The outbox: re-queues replies whose task was lost (broker down) or whose worker died.
+        "outbox-sweep": {
+            "task": "inbox.tasks.sweep_outbox",
+            "schedule": sweep,
+            "options": {"expires": sweep},
         },
     }
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.outages.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "messaging.context_processors.messaging",
                 "inbox.context_processors.inbox",
+                "clubos.context_processors.sync_health",
             ],
         },
     },
@@ -118,11 +120,18 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=EMBEDDED)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
+# A worker killed mid-task: its task goes back to the queue at once (delivery is idempotent by row).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis redelivers a task nobody acked after this long (acks_late), and holds retries' countdowns
+# no longer than this: above the send lease and the wait after an uncertain send (check clubos.W001).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Workers keep Django's LOGGING (its repeat filter) instead of installing their own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # In embedded mode the web process runs the beat schedule itself (config.scheduler).
 CLUBROOM_EMBEDDED_SCHEDULER = env.bool("CLUBROOM_EMBEDDED_SCHEDULER", default=False)
 
@@ -186,8 +195,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# --- ClubOS ---------------------------------------------------------------------------------
-# Passed on only when the environment sets them: the defaults live in clubos/app_settings.py.
+# --- ClubOS, outbox, sockets, outages -------------------------------------------------------
+# Passed on only when the environment sets them: the defaults live in each app's app_settings.py.
+# (benchmarks/fault_scenarios.py shortens the timeouts to replay outages in seconds.)
 for _name, _cast in {
     "CLUBOS_BASE_URL": env.str,
     "CLUBOS_USERNAME": env.str,
@@ -195,6 +205,15 @@ for _name, _cast in {
     "CLUBOS_POLL_SECONDS": env.int,
     # Inbox owners to sync: empty means every owner in the dashboard's owner selector.
     "CLUBOS_INBOX_OWNERS": env.list,
+    "CLUBOS_SYNC_LOCK_SECONDS": env.float,
+    "CLUBOS_CONNECT_TIMEOUT": env.float,
+    "CLUBOS_READ_TIMEOUT": env.float,
+    "CLUBOS_SEND_LEASE_SECONDS": env.float,
+    "CLUBOS_SEND_UNCERTAIN_MARGIN": env.float,
+    "INBOX_OUTBOX_SWEEP_SECONDS": env.float,
+    "INBOX_OUTBOX_NUDGE_GRACE_SECONDS": env.float,
+    "REALTIME_HEARTBEAT_SECONDS": env.float,
+    "CLUBROOM_OUTAGE_RETRY_AFTER": env.int,
 }.items():
     if _name in os.environ:
         globals()[_name] = _cast(_name)
@@ -209,7 +228,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # One identical warning/error per interval, with a count (an outage is not a traceback per request).
+    "filters": {
+        "repeats": {
+            "()": "core.logfilters.RepeatedErrorFilter",
+            "interval": env.float("CLUBROOM_LOG_REPEAT_SECONDS", default=60.0),
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["repeats"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         "httpx": {"level": "WARNING"},

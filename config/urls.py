@@ -8,6 +8,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", include("core.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("messages/", include("messaging.urls")),

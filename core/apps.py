@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """The bottom layer: domain errors, API conventions, URL converters, project checks. Imports no other app."""
+    """The bottom layer: domain errors, API conventions, URL converters, project checks, outage responses,
+    health probes and log hygiene. Imports no other app."""
 
     name = "core"
     verbose_name = "Core"

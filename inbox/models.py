@@ -147,6 +147,11 @@ class InboxMessage(models.Model):
     # An attempt may have reached ClubOS without our knowing (a timeout after the request left, a
     # worker killed mid-call): only then is ClubOS's history checked before sending again.
     delivery_uncertain = models.BooleanField(default=False)
+    # The outbox (a queued row is the truth, a task only its nudge): no attempt may start before
+    # next_attempt_at (after an uncertain attempt, not before a slow ClubOS could have finished);
+    # nudged_at is when a task was last queued for it, so the sweep re-queues only lost nudges.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    nudged_at = models.DateTimeField(null=True, blank=True)
     # NULL (not "") for synced messages, so the unique constraint only binds the keys we issue.
     idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)

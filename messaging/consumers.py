@@ -5,16 +5,19 @@ The unread badge travels on `realtime`'s `/ws/notifications/` (messaging registe
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from channels.db import database_sync_to_async
 
-from realtime.consumers import PushConsumer, signed_in
+from realtime.consumers import CLOSE_TRY_AGAIN, PushConsumer, signed_in
 from realtime.groups import BROADCAST_GROUP
 
 from . import live, selectors
 from .exceptions import NotAParticipant
+
+logger = logging.getLogger(__name__)
 
 CLOSE_NOT_FOUND = 4404
 TYPING_RELAY_SECONDS = 1.0
@@ -35,13 +38,13 @@ class ThreadConsumer(PushConsumer):
             await self.close()
             return
         self.joined = [live.thread_group(self.thread_id), BROADCAST_GROUP]
-        for group in self.joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        joined = await self.groups_join(self.joined)
         await self.accept()
+        if not joined:  # the channel layer is down: the page reconnects with backoff and jitter
+            await self.close(code=CLOSE_TRY_AGAIN)
 
     async def disconnect(self, code: int) -> None:
-        for group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.groups_leave(self.joined)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or content.get("type") != "typing":
@@ -50,10 +53,13 @@ class ThreadConsumer(PushConsumer):
         if now - self.last_typing < TYPING_RELAY_SECONDS:
             return
         self.last_typing = now
-        await self.channel_layer.group_send(
-            live.thread_group(self.thread_id),
-            {"type": "thread.typing", "name": self.user.name, "origin": self.channel_name},
-        )
+        try:
+            await self.channel_layer.group_send(
+                live.thread_group(self.thread_id),
+                {"type": "thread.typing", "name": self.user.name, "origin": self.channel_name},
+            )
+        except Exception as exc:  # a typing hint is not worth ending the socket for
+            logger.warning("typing hint not relayed, channel layer unavailable: %s: %s", type(exc).__name__, exc)
 
     async def thread_typing(self, event: dict[str, Any]) -> None:
         if event.get("origin") != self.channel_name:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,6 +26,8 @@ from .models import Block, Message, MessagingSettings, Participant, Report, Repo
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 
 # --- The admin switch ---------------------------------------------------------------------------
@@ -98,22 +103,75 @@ def message_clean_body(body: object) -> str:
     return text
 
 
-def _rate_limit_hit(*, user_id: int) -> None:
-    """Sliding-window counter in the shared cache (Redis in production), so it holds across processes."""
-    limit = app_settings.RATE_LIMIT_PER_MINUTE
-    now = time.time()
-    window = int(now // 60)
-    key, previous_key = f"messaging:rate:{user_id}:{window}", f"messaging:rate:{user_id}:{window - 1}"
+class _LocalRateWindow:
+    """The fallback while the shared cache (Redis) is down: the same sliding window, in this process.
+
+    Each process then allows up to the limit on its own (fail open: a send is never refused or
+    turned into an error because Redis is out), which still stops a runaway client on one process.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[int, int], int] = {}
+
+    def hit(self, *, user_id: int, window: int) -> tuple[int, int]:
+        with self._lock:
+            if len(self._counts) > 50_000:  # old windows: nobody reads them again
+                self._counts = {k: v for k, v in self._counts.items() if k[1] >= window - 1}
+            current = self._counts.get((user_id, window), 0) + 1
+            self._counts[(user_id, window)] = current
+            return current, self._counts.get((user_id, window - 1), 0)
+
+    def undo(self, *, user_id: int, window: int) -> None:
+        with self._lock:
+            self._counts[(user_id, window)] = max(0, self._counts.get((user_id, window), 1) - 1)
+
+
+_local_rate_window = _LocalRateWindow()
+_shared_cache_down = threading.Event()
+
+
+def _shared_rate_hit(key: str, previous_key: str) -> tuple[int, int]:
     cache.add(key, 0, timeout=130)
     try:
         current = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=130)
         current = 1
-    previous = int(cache.get(previous_key) or 0)
+    return current, int(cache.get(previous_key) or 0)
+
+
+def _rate_limit_hit(*, user_id: int) -> None:
+    """Sliding-window counter in the shared cache (Redis in production), so it holds across processes.
+
+    With the cache unreachable the count falls back to this process (logged once per outage).
+    """
+    limit = app_settings.RATE_LIMIT_PER_MINUTE
+    now = time.time()
+    window = int(now // 60)
+    key, previous_key = f"messaging:rate:{user_id}:{window}", f"messaging:rate:{user_id}:{window - 1}"
+    shared = True
+    try:
+        current, previous = _shared_rate_hit(key, previous_key)
+        if _shared_cache_down.is_set():
+            _shared_cache_down.clear()
+            logger.warning("rate limits are shared again: the cache answers")
+    except Exception as exc:  # Redis down or timing out: never fail a send for it
+        if not _shared_cache_down.is_set():
+            _shared_cache_down.set()
+            logger.warning(
+                "rate limits fall back to each process: the shared cache failed (%s: %s)", type(exc).__name__, exc
+            )
+        shared = False
+        current, previous = _local_rate_window.hit(user_id=user_id, window=window)
     elapsed = now - window * 60
     if previous * (1 - elapsed / 60) + current > limit:
-        cache.decr(key)  # a refused attempt does not count against the sender
+        # A refused attempt does not count against the sender.
+        if shared:
+            with contextlib.suppress(Exception):
+                cache.decr(key)
+        else:
+            _local_rate_window.undo(user_id=user_id, window=window)
         retry_after = max(1, math.ceil(60 - elapsed))
         raise RateLimited(
             f"You're sending messages too quickly (more than {limit} a minute). Try again in a moment.",

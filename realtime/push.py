@@ -26,7 +26,12 @@ def _send_now(groups: list[str], message: Mapping[str, Any]) -> None:
     if layer is None:
         return
     for group in groups:
-        async_to_sync(layer.group_send)(group, dict(message))
+        try:
+            async_to_sync(layer.group_send)(group, dict(message))
+        except Exception:
+            # After a Redis restart the pool's first connection is a dead one: one more try gets a new one.
+            # A second failure is the outage itself (logged by robust on_commit, folded by the log filter).
+            async_to_sync(layer.group_send)(group, dict(message))
 
 
 def group_send_on_commit(*, groups: Iterable[str], message: Mapping[str, Any]) -> None:

@@ -20,10 +20,10 @@ from django.test import Client
 from config.celery import app as celery_app
 from tests.accounts.factories import AdminFactory, MemberFactory, StaffFactory
 
-pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.clubos_sandbox"]
+pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.clubos_sandbox", "tests.fixtures.outages"]
 
 # Project packages whose module-level functools caches (lru_cache / cache) are cleared around each test.
-PROJECT_PACKAGES = ("config", "accounts", "realtime", "messaging", "inbox", "clubos", "ai_agent")
+PROJECT_PACKAGES = ("config", "core", "accounts", "realtime", "messaging", "inbox", "clubos", "ai_agent")
 
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety
 # guard would otherwise refuse ORM calls from live-server browser tests.

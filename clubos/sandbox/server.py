@@ -359,7 +359,13 @@ class _Handler(BaseHTTPRequestHandler):
         oops, wait = sandbox.state.before_request(method, request.path)
         if wait:
             time.sleep(wait)
-        response = Response.redirect("/action/Invalid/500") if oops else sandbox.app.handle(request)
+        garbage = sandbox.state.garbage_for(method, request.path)
+        if garbage is not None:
+            response = Response(body=garbage)
+        elif oops:
+            response = Response.redirect("/action/Invalid/500")
+        else:
+            response = sandbox.app.handle(request)
         sandbox.state.record_request(
             RequestRecord(method, request.path, request.query, request.xhr, response.status, time.time())
         )
@@ -454,6 +460,9 @@ class SandboxServer:
     def delay(self, path_prefix: str, seconds: float, count: int = 1, *, method: str | None = None) -> None:
         self.state.delay(path_prefix, seconds, count, method=method)
 
+    def garbage_next(self, path_prefix: str, count: int = 1, *, body: str = "", method: str | None = None) -> None:
+        self.state.garbage_next(path_prefix, count, body=body, method=method)
+
     def set_legacy_markup(self, enabled: bool = True) -> None:
         with self.state.lock:
             self.state.legacy_markup = enabled
@@ -497,7 +506,7 @@ class SandboxServer:
 
     # --- control API (other processes: the inject command, a person's browser) ---------------------
     _ACTIONS = (
-        "reset", "inject", "bulk_seed", "expire_sessions", "fail_next", "delay", "set_legacy_markup",
+        "reset", "inject", "bulk_seed", "expire_sessions", "fail_next", "delay", "garbage_next", "set_legacy_markup",
         "set_malformed_items", "reject_logins", "set_token_ttl", "set_dnc", "sends", "requests",
         "clear_requests", "member_profile", "list_ids",
     )  # fmt: skip

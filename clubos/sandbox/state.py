@@ -141,12 +141,17 @@ class RequestRecord:
     at: float
 
 
+# Two list items that are not messages: the shape of a page from a broken proxy or a new layout.
+GARBAGE_PAGE = "<html><body><ul><li>\u0000\u0013 garbled</li><li>???</li></ul></body></html>"
+
+
 @dataclass
 class _Rule:
     path_prefix: str
     remaining: int
     seconds: float = 0.0
     method: str | None = None
+    body: str = ""
 
     def matches(self, method: str, path: str) -> bool:
         return (
@@ -198,6 +203,7 @@ class SandboxState:
             self.expire_countdown: int | None = None
             self.oops_rules: list[_Rule] = []
             self.delay_rules: list[_Rule] = []
+            self.garbage_rules: list[_Rule] = []
             self.legacy_markup = False
             self.malformed_items = 0
             self.reject_logins = False
@@ -485,6 +491,20 @@ class SandboxState:
         """The next `count` matching requests wait `seconds` before answering (read timeouts)."""
         with self.lock:
             self.delay_rules.append(_Rule(path_prefix, count, seconds=seconds, method=method))
+
+    def garbage_next(self, path_prefix: str, count: int = 1, *, body: str = "", method: str | None = None) -> None:
+        """The next `count` matching requests answer 200 with `body` (default GARBAGE_PAGE): what a broken
+        proxy, a maintenance page or an unknown layout looks like."""
+        with self.lock:
+            self.garbage_rules.append(_Rule(path_prefix, count, method=method, body=body or GARBAGE_PAGE))
+
+    def garbage_for(self, method: str, path: str) -> str | None:
+        with self.lock:
+            for rule in self.garbage_rules:
+                if rule.matches(method, path):
+                    rule.remaining -= 1
+                    return rule.body
+            return None
 
     def before_request(self, method: str, path: str) -> tuple[bool, float]:
         """Apply the faults to a request about to be served: (answer OOPS?, seconds to wait)."""

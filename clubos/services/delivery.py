@@ -87,6 +87,20 @@ def send_attempt_lease_seconds() -> float:
     return app_settings.SEND_LEASE_SECONDS
 
 
+def send_uncertain_wait_seconds() -> float:
+    """After an attempt whose outcome is unknown ended, how long to wait before the next one.
+
+    The request may still be running inside ClubOS (a 45 s save outlives a 30 s read timeout): the
+    next attempt checks the member's history, and must not look before such a save could land.
+    """
+    return app_settings.READ_TIMEOUT + app_settings.SEND_UNCERTAIN_MARGIN
+
+
+def send_max_attempts() -> int:
+    """CLUBOS_SEND_MAX_ATTEMPTS: attempts per outbound message, counted on the caller's row."""
+    return app_settings.SEND_MAX_ATTEMPTS
+
+
 def clubos_message_send(*, member_id: int, channel: Channel, body: str, subject: str = "") -> SendReceipt:
     """Text or email a member through ClubOS (one attempt: the caller owns retries and idempotency)."""
     with clubos_session() as client:

@@ -95,9 +95,14 @@ def run_finish(run: SyncRun, result: SyncResult, error: str = "") -> None:
         "last_duration_ms": duration_ms,
     }
     if error:
-        totals |= {"failures": F("failures") + 1, "last_error": error, "last_error_at": now}
+        totals |= {
+            "failures": F("failures") + 1,
+            "consecutive_failures": F("consecutive_failures") + 1,
+            "last_error": error,
+            "last_error_at": now,
+        }
     else:
-        totals |= {"successes": F("successes") + 1, "last_success_at": now}
+        totals |= {"successes": F("successes") + 1, "last_success_at": now, "consecutive_failures": 0}
     SyncControl.objects.filter(pk=SyncControl.SINGLETON_PK).update(**totals)
     keep = app_settings.SYNC_RUNS_KEPT
     cutoff = SyncRun.objects.order_by("-started_at", "-pk").values_list("pk", flat=True)[keep : keep + 1]

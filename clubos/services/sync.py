@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -22,10 +22,11 @@ from ..app_settings import app_settings
 from ..exceptions import (
     ClubOSBadRequest,
     ClubOSError,
+    ClubOSProtocolError,
 )
 from ..models import NameLookup, SyncState
 from ..types import Channel, Direction, HistoryEntry, InboxItem, InboxOwner, MemberContact, MemberHistory
-from .lock import SyncAlreadyRunning, lock_acquire, lock_release, lock_renew
+from .lock import RunLock, lock_renew
 from .matching import match_items_to_history, name_key
 from .retries import RUN_STOPPING_ERRORS, sync_error_message, with_retries
 from .runs import ProgressCallback, SyncProgress, SyncResult, run_finish, run_start
@@ -36,6 +37,15 @@ if TYPE_CHECKING:
     from ..client import ClubOSClient
 
 logger = logging.getLogger(__name__)
+
+
+def _cache_call(operation: Callable[..., Any], *args: Any) -> Any:
+    """The owner list is only cached to save a request: with the cache (Redis) down, do without it."""
+    try:
+        return operation(*args)
+    except Exception as exc:
+        logger.warning("the cache failed, the sync goes on without it: %s", exc)
+        return None
 
 
 @dataclass
@@ -81,12 +91,15 @@ class _Run:
 
     def owners(self) -> list[InboxOwner]:
         key = f"clubos:owners:{app_settings.BASE_URL}|{app_settings.USERNAME}"
-        cached = cache.get(key)
+        cached = _cache_call(cache.get, key)
         if cached is None:
             owners = with_retries(self.client.inbox_owners)
-            cache.set(key, [(o.id, o.name) for o in owners], app_settings.OWNERS_CACHE_SECONDS)
+            if owners:
+                _cache_call(cache.set, key, [(o.id, o.name) for o in owners], app_settings.OWNERS_CACHE_SECONDS)
         else:
             owners = [InboxOwner(id=owner_id, name=name) for owner_id, name in cached]
+        if not owners:
+            raise ClubOSProtocolError("ClubOS's dashboard lists no inbox owners (not the page the protocol describes)")
         wanted = set(app_settings.INBOX_OWNERS)
         return [o for o in owners if not wanted or o.id in wanted]
 
@@ -97,6 +110,12 @@ class _Run:
         # Only items above the watermark are parsed (the list is newest first): an idle poll reads
         # one <li> of a list that can run to megabytes. "fetched" counts what was read.
         listing = with_retries(lambda: self.client.inbox_list(owner_id=owner.id, newer_than=state.watermark))
+        if listing.skipped and not listing.items and not listing.older:
+            # Not one readable item (a broken proxy, a new layout): a failed run, not "nothing new".
+            raise ClubOSProtocolError(
+                f"could not read any of the {listing.skipped} items in the inbox list of {owner.name or owner.id}"
+                " (unknown layout)"
+            )
         unique = {item.message_id: item for item in listing.items}
         above = sorted((i for i in unique.values() if i.message_id > state.watermark), key=lambda i: i.message_id)
         self.result.fetched += len(listing.items) + listing.skipped + listing.older
@@ -271,15 +290,14 @@ def clubos_sync_run(*, trigger: str = "manual", progress: ProgressCallback | Non
     (after recording the failed run) when ClubOS cannot be used; batches committed before the
     failure stay, the open one is rolled back.
     """
-    token = uuid.uuid4().hex
-    if not lock_acquire(token):
-        raise SyncAlreadyRunning
+    lock = RunLock(trigger)
+    lock.acquire()  # or SyncAlreadyRunning, naming the holder
     try:
         run = run_start(trigger)
         worker: _Run | None = None
         try:
             with clubos_session() as client:
-                worker = _Run(client, token, progress)
+                worker = _Run(client, lock.token, progress)
                 result = worker.run()
         except Exception as exc:
             partial = worker.result if worker is not None else SyncResult()
@@ -290,4 +308,4 @@ def clubos_sync_run(*, trigger: str = "manual", progress: ProgressCallback | Non
         run_finish(run, result)
         return result
     finally:
-        lock_release(token)
+        lock.release()

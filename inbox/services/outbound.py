@@ -12,17 +12,26 @@ ClubOS itself is one call (`clubos_message_deliver`) that answers sent / refused
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from celery import current_app
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from clubos.services.delivery import SendStatus, clubos_message_deliver, send_attempt_lease_seconds
+from clubos.services.delivery import (
+    SendStatus,
+    clubos_message_deliver,
+    send_attempt_lease_seconds,
+    send_max_attempts,
+    send_uncertain_wait_seconds,
+)
 from clubos.services.matching import normalize_text
+from core.nudge import task_nudge
 
+from .. import app_settings
 from ..exceptions import ReplyNotAllowed
 from ..models import AuthorKind, Channel, Conversation, DeliveryStatus, Direction, InboxMessage, message_preview
 
@@ -59,8 +68,12 @@ def _existing(*, idempotency_key: str, conversation: Conversation) -> InboxMessa
     return message
 
 
+logger = logging.getLogger(__name__)
+
+
 def _delivery_queue(message_id: int) -> None:
-    current_app.signature(DELIVERY_TASK, args=(message_id,)).delay()
+    """The nudge: best effort (the row is the truth; outbound_sweep re-queues a lost one)."""
+    task_nudge(DELIVERY_TASK, message_id)
 
 
 @transaction.atomic
@@ -103,6 +116,8 @@ def outbound_message_queue(
         sent_at=now,
         delivery_status=DeliveryStatus.QUEUED,
         idempotency_key=idempotency_key,
+        next_attempt_at=now,
+        nudged_at=now,
     )
     # The key's uniqueness is the database's job (below): a check here would race a concurrent caller.
     message.full_clean(validate_unique=False, validate_constraints=False)
@@ -125,9 +140,12 @@ def outbound_message_queue(
 # --- Delivery --------------------------------------------------------------------------------------------
 
 
+WAITING = "waiting"  # not due yet: an uncertain attempt's follow-up waits for a slow ClubOS
+
+
 @dataclass(frozen=True)
 class DeliveryOutcome:
-    status: str  # a DeliveryStatus value, or "in-progress" / "missing"
+    status: str  # a DeliveryStatus value, or "in-progress" / "missing" / "waiting"
     retry_in: float | None = None  # seconds: the caller should try again then
 
 
@@ -158,6 +176,23 @@ def _delivery_start(message_id: int) -> tuple[InboxMessage | None, DeliveryOutco
             return None, DeliveryOutcome("in-progress"), None
         # Only an attempt whose outcome is unknown may have texted already (see delivery_uncertain).
         uncertain_since = started if message.attempts and message.delivery_uncertain else None
+        due = message.next_attempt_at
+        if (
+            uncertain_since is not None
+            and message.delivery_status == DeliveryStatus.QUEUED
+            and due is not None
+            and due > now
+        ):
+            # A slow ClubOS may still be saving that attempt: looking at its history now could miss it
+            # and text twice. Early tasks (a duplicate, a sweep, an eager retry) wait for the due time.
+            return None, DeliveryOutcome(WAITING, retry_in=(due - now).total_seconds()), None
+        if message.attempts >= send_max_attempts():
+            # Only an interrupted last attempt gets here (`sending` past its lease): no attempts left.
+            reason = f"Attempt {message.attempts} was interrupted (the worker stopped) and no attempts are left"
+            InboxMessage.objects.filter(pk=message.pk).update(
+                delivery_status=DeliveryStatus.FAILED, failure_reason=reason, delivery_uncertain=True
+            )
+            return None, DeliveryOutcome(DeliveryStatus.FAILED), None
         message.delivery_status = DeliveryStatus.SENDING
         message.attempts += 1
         message.attempt_started_at = now
@@ -216,13 +251,19 @@ def outbound_message_deliver(*, message_id: int) -> DeliveryOutcome:
             delivery_uncertain=uncertain,
         )
         return DeliveryOutcome(DeliveryStatus.FAILED)
+    retry_in = outcome.retry_in
+    if uncertain:  # the next attempt looks at ClubOS's history: not before a slow save could land
+        retry_in = max(retry_in, send_uncertain_wait_seconds())
+    now = timezone.now()
     _delivery_update(
         message,
         delivery_status=DeliveryStatus.QUEUED,
         failure_reason=f"{outcome.reason}; retrying"[:500],
         delivery_uncertain=uncertain,
+        next_attempt_at=now + timedelta(seconds=retry_in),
+        nudged_at=now,  # the task's own retry is this row's nudge
     )
-    return DeliveryOutcome(DeliveryStatus.QUEUED, retry_in=outcome.retry_in)
+    return DeliveryOutcome(DeliveryStatus.QUEUED, retry_in=retry_in)
 
 
 def _identical_replies_sent(message: InboxMessage, *, since: datetime) -> int:
@@ -240,3 +281,48 @@ def _identical_replies_sent(message: InboxMessage, *, since: datetime) -> int:
         .values_list("body", flat=True)
     )
     return sum(1 for body in others if normalize_text(body) == wanted)
+
+
+# --- The sweep ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    requeued: int  # queued messages whose nudge was lost (broker down, eager retry stopped, task dropped)
+    expired: int  # `sending` messages whose attempt outlived its lease (worker killed): re-queued
+
+
+def outbound_sweep() -> SweepResult:
+    """Re-queue what no task will deliver: run by beat every INBOX_OUTBOX_SWEEP_SECONDS.
+
+    A `queued` message is due once its next_attempt_at has passed, and its nudge counts as lost when
+    neither it nor a retry was queued within INBOX_OUTBOX_NUDGE_GRACE_SECONDS. A `sending` message past
+    its attempt lease was interrupted. Each gets a new task; delivery itself (the row lock, the attempt
+    count, the history check after an uncertain attempt) decides what happens, so a duplicate is harmless.
+    """
+    now = timezone.now()
+    grace = now - timedelta(seconds=app_settings.outbox_nudge_grace())
+    lease_floor = now - timedelta(seconds=send_attempt_lease_seconds())
+    lost_nudge = (
+        Q(delivery_status=DeliveryStatus.QUEUED)
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        & (Q(nudged_at__isnull=True) | Q(nudged_at__lte=grace))
+    )
+    stale_attempt = (
+        Q(delivery_status=DeliveryStatus.SENDING)
+        & Q(attempt_started_at__lt=lease_floor)
+        & (Q(nudged_at__isnull=True) | Q(nudged_at__lte=grace))
+    )
+    rows = list(
+        InboxMessage.objects.filter(lost_nudge | stale_attempt, direction=Direction.OUTBOUND)
+        .order_by("pk")
+        .values_list("pk", "delivery_status")[: app_settings.outbox_sweep_batch()]
+    )
+    if not rows:
+        return SweepResult(0, 0)
+    InboxMessage.objects.filter(pk__in=[pk for pk, _ in rows]).update(nudged_at=now)
+    for pk, _ in rows:
+        _delivery_queue(pk)
+    expired = sum(1 for _, status in rows if status == DeliveryStatus.SENDING)
+    logger.info("outbox sweep: re-queued %d queued and %d interrupted message(s)", len(rows) - expired, expired)
+    return SweepResult(requeued=len(rows) - expired, expired=expired)

@@ -96,10 +96,11 @@
 
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var openedAt = 0;
     socket = new WebSocket(scheme + window.location.host + root.dataset.threadSocket);
     socket.addEventListener("open", function () {
+      openedAt = Date.now();
       if (attempt > 0) catchUp();
-      attempt = 0;
     });
     socket.addEventListener("message", function (event) {
       var frame;
@@ -122,6 +123,9 @@
     socket.addEventListener("close", function (event) {
       socket = null;
       if (event.code === 4404) return; // direct messaging was switched off
+      // Backoff starts over only after a socket that lived: a server closing at once (4503, the
+      // channel layer is down) is retried ever more slowly.
+      if (openedAt && Date.now() - openedAt > 10000) attempt = 0;
       var ceiling = Math.min(15000, 500 * Math.pow(2, attempt));
       attempt += 1;
       window.setTimeout(connect, 250 + Math.random() * ceiling);

@@ -1,7 +1,9 @@
 // Live unread badges over /ws/notifications/ (realtime app).
 // The server sends state, not deltas: every frame is the full count, so after a reconnect the
 // snapshot alone makes the badges right again. While the socket is down a small "reconnecting…"
-// label shows; reconnects back off exponentially with full jitter.
+// label shows; reconnects back off exponentially with full jitter. The server sends a heartbeat
+// every `interval` seconds; a socket that stays silent for three of them is dead even if the
+// browser thinks it open (a proxy or Redis lost it), so it is dropped and reconnected.
 (function () {
   "use strict";
   var path = document.body && document.body.dataset.notificationsUrl;
@@ -11,6 +13,8 @@
   var attempt = 0;
   var timer = null;
   var socket = null;
+  var lastFrameAt = Date.now();
+  var heartbeatSeconds = 20;
 
   function setBadge(name, value) {
     var badge = document.querySelector('[data-badge="' + name + '"]');
@@ -39,24 +43,53 @@
   function connect() {
     timer = null;
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + path);
-    socket.addEventListener("open", function () {
-      attempt = 0;
+    var ws = new WebSocket(scheme + window.location.host + path);
+    var openedAt = 0;
+    socket = ws;
+    ws.addEventListener("open", function () {
+      if (ws !== socket) return;
+      openedAt = lastFrameAt = Date.now();
       setReconnecting(false);
     });
-    socket.addEventListener("message", function (event) {
+    ws.addEventListener("message", function (event) {
+      if (ws !== socket) return;
+      lastFrameAt = Date.now();
       try {
-        handle(JSON.parse(event.data));
+        var frame = JSON.parse(event.data);
+        if (frame.type === "heartbeat" && frame.interval > 0) {
+          heartbeatSeconds = frame.interval;
+          document.body.dataset.notificationsHeartbeat = String(frame.interval);
+        }
+        handle(frame);
       } catch (err) {
         /* a malformed frame is ignored; the next snapshot corrects everything */
       }
     });
-    socket.addEventListener("close", function () {
+    ws.addEventListener("close", function () {
+      if (ws !== socket) return; // already given up on by the watchdog
       socket = null;
+      // Backoff starts over only after a socket that lived (a server closing at once, e.g. 4503
+      // while the database is down, is retried ever more slowly).
+      if (openedAt && Date.now() - openedAt > 10000) attempt = 0;
       setReconnecting(true);
       scheduleReconnect();
     });
   }
+
+  // The watchdog: heartbeats stopped, so the socket is deaf however open it looks.
+  window.setInterval(function () {
+    if (socket === null || socket.readyState !== WebSocket.OPEN) return;
+    if (Date.now() - lastFrameAt <= 3 * heartbeatSeconds * 1000) return;
+    var dead = socket;
+    socket = null;
+    try {
+      dead.close(4000, "heartbeat timeout");
+    } catch (err) {
+      /* closing a dead socket may throw; it is abandoned either way */
+    }
+    setReconnecting(true);
+    scheduleReconnect();
+  }, 1000);
 
   function scheduleReconnect() {
     if (timer !== null) return;

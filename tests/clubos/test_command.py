@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from clubos.models import SyncControl
 from clubos.sandbox import SYNC_ACCOUNT_ID
+from tests.clubos.conftest import HOLDER
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,10 +66,15 @@ def test_unreachable_clubos_exits_non_zero(settings, unused_tcp_port):
     assert line.startswith("sync failed: ClubOS could not be reached: ")
 
 
-def test_a_run_while_another_holds_the_lock_exits_cleanly(clubos_sandbox):
-    SyncControl.objects.create(pk=1, lock_token="other", locked_until=timezone.now() + timedelta(minutes=1))
-    out, _ = _run()
-    assert out.strip() == "sync skipped: another sync is running"
+def test_a_run_while_another_holds_the_lock_names_the_holder_and_exits_2(clubos_sandbox, lock_held_elsewhere):
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("sync_clubos", stdout=out, stderr=io.StringIO())
+    assert exit_info.value.code == 2
+    since = SyncControl.objects.get().locked_since
+    assert out.getvalue().strip() == (
+        f"sync skipped: another sync is running: {HOLDER}, since {since.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    )
     assert not clubos_sandbox.requests()
 
 

@@ -88,17 +88,23 @@ def test_a_broken_item_with_a_low_id_does_not_stop_the_watermark_scan():
 @pytest.mark.parametrize(
     ("html", "skipped"),
     [
-        ("", 0),
         ("\n\n<ul>\n</ul>\n", 0),
         ('<ul><li class="placeholder"></li><li></li></ul>', 2),
         ("<ul><li><div class='message'><p>only text</p></div></li></ul>", 1),
-        ("Session Expired", 0),
     ],
 )
 def test_inbox_list_never_crashes_on_empty_or_broken_fragments(html, skipped):
     result = parsers.parse_inbox_list(html, owner_id=1, now=NOW, tz=CHICAGO)
     assert result.items == []
     assert result.skipped == skipped
+
+
+@pytest.mark.parametrize(
+    "html", ["", "Session Expired", "<html><body><h1>Down for maintenance</h1></body></html>", "\x00\x13garbage"]
+)
+def test_a_page_without_list_markup_is_not_an_empty_inbox(html):
+    with pytest.raises(ClubOSProtocolError, match="has no list markup"):
+        parsers.parse_inbox_list(html, owner_id=1, now=NOW, tz=CHICAGO)
 
 
 # --- dates ------------------------------------------------------------------------------------------

@@ -43,7 +43,10 @@ class _Progress:
 
 
 class Command(BaseCommand):
-    help = "Run one ClubOS inbox sync (or keep polling with --loop) and print what it copied."
+    help = (
+        "Run one ClubOS inbox sync (or keep polling with --loop) and print what it copied. Exit status: 0 synced,"
+        " 1 the run failed (the reason on stderr), 2 skipped because another sync is running."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -80,6 +83,8 @@ class Command(BaseCommand):
         except lock.SyncAlreadyRunning as exc:
             progress.clear()
             self.stdout.write(f"sync skipped: {exc}")
+            if exit_on_error:  # not a failure, but not a sync either: scripts can tell (exit status 2)
+                raise SystemExit(2) from None
             return
         except ClubOSError as exc:
             progress.clear()
