@@ -64,6 +64,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def listening(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), 0.2):
+        return True
+
+
 def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.2) -> float | None:
     """Seconds until check() held, or None if it never did within timeout."""
     started = time.monotonic()
@@ -91,10 +96,7 @@ class OwnRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        if (
-            wait_until(lambda: bool(socket.create_connection(("127.0.0.1", self.port), 0.2).close() or True), 10)
-            is None
-        ):
+        if wait_until(lambda: listening(self.port), 10) is None:
             raise RuntimeError("redis-server did not start")
 
     def stop(self) -> None:
@@ -181,16 +183,16 @@ class Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
 
     def env(self) -> dict[str, str]:
-        from django.conf import settings
+        from clubos.app_settings import app_settings as clubos_settings
 
         return {
             **os.environ,
             **STACK_ENV,
             "DATABASE_URL": self.proxied_db,
             "REDIS_URL": self.redis.url,
-            "CLUBOS_BASE_URL": settings.CLUBOS_BASE_URL,
-            "CLUBOS_USERNAME": settings.CLUBOS_USERNAME,
-            "CLUBOS_PASSWORD": settings.CLUBOS_PASSWORD,
+            "CLUBOS_BASE_URL": clubos_settings.BASE_URL,
+            "CLUBOS_USERNAME": clubos_settings.USERNAME,
+            "CLUBOS_PASSWORD": clubos_settings.PASSWORD,
             "DJANGO_SETTINGS_MODULE": "config.settings",
         }
 
@@ -408,8 +410,7 @@ def redis_down_dm(stack: Stack, sandbox, sends: int) -> Row:
 def _badge_of(stack: Stack, user) -> int | None:
     from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
-
-    from benchmarks.messaging_fanout_bench import Socket
+    from messaging_fanout_bench import Socket  # the next script in this folder
 
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
@@ -435,8 +436,8 @@ def redis_restart_sockets(stack: Stack, sandbox, sends: int) -> Row:
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.sessions.backends.db import SessionStore
+    from messaging_fanout_bench import Socket  # the next script in this folder
 
-    from benchmarks.messaging_fanout_bench import Socket
     from messaging import services as messaging_services
     from messaging.models import Participant
 
@@ -474,11 +475,9 @@ def redis_restart_sockets(stack: Stack, sandbox, sends: int) -> Row:
         await asyncio.sleep(2)
         await asyncio.to_thread(stack.redis.start)
         restarted = time.monotonic()
-        for thread, member in zip(threads, others, strict=True):
+        for thread in threads:
             await asyncio.to_thread(
-                lambda t=thread, m=member: messaging_services.message_send(
-                    sender=sender, thread_id=t.pk, body="after restart"
-                )
+                messaging_services.message_send, sender=sender, thread_id=thread.pk, body="after restart"
             )
         truth = await asyncio.to_thread(
             lambda: dict(
@@ -563,10 +562,10 @@ def clubos_garbage(stack: Stack, sandbox, sends: int) -> Row:
 
 
 def sync_killed(stack: Stack, sandbox, sends: int) -> Row:
-    from clubos import services as clubos_services
+    from clubos.services import lock, runs
 
     # Stop beat's polling meanwhile so the only runs are ours.
-    clubos_services.sync_pause()
+    runs.sync_pause()
     env = stack.env()
     command = [sys.executable, "manage.py", "sync_clubos"]
     started = time.monotonic()
@@ -579,7 +578,7 @@ def sync_killed(stack: Stack, sandbox, sends: int) -> Row:
         with sandbox.state.lock:
             return all(rule.remaining == 0 for rule in sandbox.state.delay_rules)
 
-    wait_until(lambda: clubos_services.sync_is_running() and hanging(), 30, 0.05)
+    wait_until(lambda: lock.sync_is_running() and hanging(), 30, 0.05)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     killed = time.monotonic()
@@ -590,7 +589,7 @@ def sync_killed(stack: Stack, sandbox, sends: int) -> Row:
         if outcome.returncode != 2:  # 2: "another sync is running"
             break
     recovered = time.monotonic() - killed if outcome is not None and outcome.returncode == 0 else None
-    clubos_services.sync_resume()
+    runs.sync_resume()
     busy = f"{attempts - 1} busy answer(s) first" if attempts > 1 else "the first run after the kill went through"
     note = f"{busy}; an undisturbed `sync_clubos` takes {baseline:.1f} s here, start-up included"
     return Row("sync-killed", "1 run", 0, "-", 0, recovered, note)
@@ -625,19 +624,20 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from clubos import services as clubos_services
+    from clubos.app_settings import app_settings as clubos_settings
     from clubos.sandbox import SandboxServer
+    from clubos.services import sync
 
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     with contextlib.redirect_stdout(open(os.devnull, "w")):
         call_command("seed_demo")
     sandbox = SandboxServer(
-        host="127.0.0.1", port=0, username=settings.CLUBOS_USERNAME, password=settings.CLUBOS_PASSWORD
+        host="127.0.0.1", port=0, username=clubos_settings.USERNAME, password=clubos_settings.PASSWORD
     )
     sandbox.start()
-    settings.CLUBOS_BASE_URL = sandbox.url
-    clubos_services.clubos_sync_run(trigger="bench")  # the conversations replies go to
+    settings.CLUBOS_BASE_URL = sandbox.url  # type: ignore[misc]
+    sync.clubos_sync_run(trigger="bench")  # the conversations replies go to
     stack = Stack(database_url)
     rows: list[Row] = []
     try:

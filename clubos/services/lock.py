@@ -58,8 +58,10 @@ def _holder_name(trigger: str) -> str:
 
 
 def _busy() -> SyncAlreadyRunning:
-    row = SyncControl.objects.filter(pk=SyncControl.SINGLETON_PK).values("lock_holder", "locked_since").first() or {}
-    return SyncAlreadyRunning(holder=row.get("lock_holder") or "", since=row.get("locked_since"))
+    row = SyncControl.objects.filter(pk=SyncControl.SINGLETON_PK).only("lock_holder", "locked_since").first()
+    if row is None:
+        return SyncAlreadyRunning()
+    return SyncAlreadyRunning(holder=row.lock_holder, since=row.locked_since)
 
 
 class RunLock:

@@ -72,6 +72,7 @@ def test_a_run_while_another_holds_the_lock_names_the_holder_and_exits_2(clubos_
         call_command("sync_clubos", stdout=out, stderr=io.StringIO())
     assert exit_info.value.code == 2
     since = SyncControl.objects.get().locked_since
+    assert since is not None
     assert out.getvalue().strip() == (
         f"sync skipped: another sync is running: {HOLDER}, since {since.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
     )

@@ -17,9 +17,9 @@ from django.db import connection, connections
 from django.test import Client
 from rest_framework.test import APIClient
 
-from clubos import services
 from clubos.exceptions import ClubOSProtocolError
 from clubos.models import SyncControl, SyncRun
+from clubos.services import lock, session, sync
 from inbox.models import InboxMessage
 from tests.fixtures.clubos_sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME
 from tests.fixtures.outages import subprocess_database_url
@@ -36,7 +36,7 @@ LIST = "/action/Dashboard/messages"
 def test_a_garbage_list_is_a_failed_run_with_a_clear_reason_not_a_success(clubos_sandbox):
     clubos_sandbox.garbage_next(LIST, count=10)
     with pytest.raises(ClubOSProtocolError):
-        services.clubos_sync_run()
+        sync.clubos_sync_run()
     run = SyncRun.objects.get()
     assert run.status == "failed"
     assert run.error.startswith("could not read any of the 2 items in the inbox list of ")
@@ -51,20 +51,22 @@ def test_a_garbage_list_is_a_failed_run_with_a_clear_reason_not_a_success(clubos
 def test_a_page_with_no_list_at_all_fails_the_run(clubos_sandbox):
     clubos_sandbox.garbage_next(LIST, count=10, body="<html><body><h1>Down for maintenance</h1></body></html>")
     with pytest.raises(ClubOSProtocolError, match="has no list markup"):
-        services.clubos_sync_run()
+        sync.clubos_sync_run()
     assert SyncRun.objects.get().status == "failed"
 
 
 def test_a_dashboard_in_an_unknown_layout_fails_the_run(clubos_sandbox):
-    services.clubos_sync_run()  # logged in, dashboard tokens known
-    services.clubos_session_reset()
+    sync.clubos_sync_run()  # logged in, dashboard tokens known
+    session.clubos_session_reset()
     from django.core.cache import cache
 
     cache.clear()  # the owner list is read from the dashboard again
     clubos_sandbox.garbage_next("/action/Dashboard/view", count=10, body="<html><body>New dashboard!</body></html>")
     with pytest.raises(ClubOSProtocolError):
-        services.clubos_sync_run()
-    assert SyncRun.objects.order_by("-pk").first().status == "failed"
+        sync.clubos_sync_run()
+    latest = SyncRun.objects.order_by("-pk").first()
+    assert latest is not None
+    assert latest.status == "failed"
 
 
 def test_the_command_exits_1_and_says_why(clubos_sandbox):
@@ -79,7 +81,7 @@ def test_the_command_exits_1_and_says_why(clubos_sandbox):
 def test_the_api_and_the_page_show_the_failure(clubos_sandbox, staff):
     clubos_sandbox.garbage_next(LIST, count=10)
     with pytest.raises(ClubOSProtocolError):
-        services.clubos_sync_run()
+        sync.clubos_sync_run()
     api = APIClient()
     api.force_authenticate(staff)
     body = api.get("/api/v1/clubos/sync/").json()
@@ -102,13 +104,13 @@ def test_failures_in_a_row_show_staff_a_banner_until_a_run_succeeds(clubos_sandb
     clubos_sandbox.garbage_next(LIST, count=3)
     for attempt in range(1, 4):
         with pytest.raises(ClubOSProtocolError):
-            services.clubos_sync_run()
+            sync.clubos_sync_run()
         banner = "data-sync-warning" in staff_client.get("/inbox/").content.decode()
         assert banner == (attempt >= 3)
     page = staff_client.get("/inbox/").content.decode()
     assert "The ClubOS sync failed 3 times in a row: could not read any of the 2 items" in page
     assert "data-sync-warning" not in member_client.get("/members/").content.decode()
-    services.clubos_sync_run()  # ClubOS is readable again
+    sync.clubos_sync_run()  # ClubOS is readable again
     assert SyncControl.objects.get().consecutive_failures == 0
     assert "data-sync-warning" not in staff_client.get("/inbox/").content.decode()
 
@@ -157,8 +159,8 @@ def test_a_killed_sync_frees_its_lock_at_once_on_postgresql_and_within_the_lease
     process = _sync_subprocess(clubos_sandbox, lock_seconds=lease)
     try:
         control = _wait_for_holder(process, clubos_sandbox)
-        with pytest.raises(services.SyncAlreadyRunning) as busy:
-            services.clubos_sync_run()
+        with pytest.raises(lock.SyncAlreadyRunning) as busy:
+            sync.clubos_sync_run()
         assert str(busy.value).startswith("another sync is running: command on ")
         assert f"(pid {process.pid}), since " in str(busy.value)
         assert busy.value.since == control.locked_since
@@ -169,8 +171,8 @@ def test_a_killed_sync_frees_its_lock_at_once_on_postgresql_and_within_the_lease
     result = None
     while result is None and time.monotonic() - killed_at < lease + 5:
         try:
-            result = services.clubos_sync_run()
-        except services.SyncAlreadyRunning:
+            result = sync.clubos_sync_run()
+        except lock.SyncAlreadyRunning:
             assert connection.vendor != "postgresql", "PostgreSQL frees a dead holder's lock at once"
             time.sleep(0.2)
     assert result is not None
@@ -187,18 +189,18 @@ def test_a_slow_run_keeps_its_short_lease_alive_with_the_heartbeat(clubos_sandbo
 
     def first() -> None:
         try:
-            outcomes.append(services.clubos_sync_run().summary_line())
+            outcomes.append(sync.clubos_sync_run().summary_line())
         finally:
             connections.close_all()
 
     thread = threading.Thread(target=first)
     thread.start()
     deadline = time.monotonic() + 5
-    while not services.sync_is_running() and time.monotonic() < deadline:
+    while not lock.sync_is_running() and time.monotonic() < deadline:
         time.sleep(0.02)
     time.sleep(1.0)  # well past the first lease
-    with pytest.raises(services.SyncAlreadyRunning):
-        services.clubos_sync_run()
+    with pytest.raises(lock.SyncAlreadyRunning):
+        sync.clubos_sync_run()
     thread.join(timeout=30)
     assert len(outcomes) == 1
     assert SyncControl.objects.get().lock_token == ""

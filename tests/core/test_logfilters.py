@@ -54,6 +54,7 @@ def test_different_call_sites_and_levels_below_warning_are_not_folded():
 def test_the_settings_install_it_on_the_console_handler():
     from django.conf import settings
 
-    assert settings.LOGGING["handlers"]["console"]["filters"] == ["repeats"]
-    assert settings.LOGGING["filters"]["repeats"]["()"] == "core.logfilters.RepeatedErrorFilter"
+    logging_config: dict = settings.LOGGING
+    assert logging_config["handlers"]["console"]["filters"] == ["repeats"]
+    assert logging_config["filters"]["repeats"]["()"] == "core.logfilters.RepeatedErrorFilter"
     assert settings.CELERY_WORKER_HIJACK_ROOT_LOGGER is False  # workers keep Django's handler and filter

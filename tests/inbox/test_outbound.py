@@ -30,6 +30,7 @@ def _wait_until_due(message: InboxMessage) -> None:
     """An attempt whose outcome is unknown is followed up only after ClubOS could have finished it."""
     message.refresh_from_db()
     assert outbound.outbound_message_deliver(message_id=message.pk).status == outbound.WAITING
+    assert message.next_attempt_at is not None
     time.sleep(max(0.0, (message.next_attempt_at - timezone.now()).total_seconds()) + 0.05)
 
 

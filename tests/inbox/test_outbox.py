@@ -13,7 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts import demo
-from clubos import services as clubos_services
+from clubos.services import delivery
+from clubos.types import Channel
 from config.celery import app as celery_app
 from core import nudge
 from inbox.models import InboxMessage
@@ -39,20 +40,23 @@ def dana_conversation(db):
     return ConversationFactory.create(contact=ContactFactory.create(clubos_id=DANA.clubos_id, name="Dana Reyes"))
 
 
+def _forget_broker_connections() -> None:
+    """Celery keeps its connection and producer pools: a changed broker_url takes effect once they are gone."""
+    setattr(celery_app, "_pool", None)  # noqa: B010
+    setattr(celery_app.amqp, "_producer_pool", None)  # noqa: B010
+
+
 @pytest.fixture
 def broker_down():
     """Celery publishes to a Redis where nothing listens (a worker setup, not eager)."""
     saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{dead_port()}/0"
-    celery_app.conf.task_always_eager = False
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_app.conf.update(broker_url=f"redis://127.0.0.1:{dead_port()}/0", task_always_eager=False)
+    _forget_broker_connections()
     nudge._broker_down_until = 0.0
     yield
     nudge.nudges_drain()
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_app.conf.update(broker_url=saved[0], task_always_eager=saved[1])
+    _forget_broker_connections()
     nudge._broker_down_until = 0.0
 
 
@@ -102,7 +106,7 @@ def test_a_nudge_within_its_grace_is_not_duplicated(clubos_sandbox, staff, dana_
 
 def _interrupted(conversation, staff, *, attempts: int, body: str) -> InboxMessage:
     """What a worker killed during its ClubOS call leaves: `sending`, the attempt counted, past its lease."""
-    started = timezone.now() - timedelta(seconds=clubos_services.send_attempt_lease_seconds() + 5)
+    started = timezone.now() - timedelta(seconds=delivery.send_attempt_lease_seconds() + 5)
     return InboxMessageFactory.create(
         conversation=conversation, direction="outbound", author_kind="staff", author=staff, body=body,
         clubos_message_id=None, delivery_status="sending", attempts=attempts, attempt_started_at=started,
@@ -121,9 +125,7 @@ def test_a_reply_stuck_in_sending_after_a_worker_crash_is_swept_and_sent_once(cl
 def test_a_crashed_attempt_that_did_reach_clubos_is_not_texted_again(clubos_sandbox, staff, dana_conversation):
     message = _interrupted(dana_conversation, staff, attempts=1, body="Class moved to 7pm")
     # The killed worker's request had gone out: ClubOS holds the text.
-    clubos_services.clubos_message_send(
-        member_id=DANA.clubos_id, channel=clubos_services.Channel.SMS, body="Class moved to 7pm"
-    )
+    delivery.clubos_message_send(member_id=DANA.clubos_id, channel=Channel.SMS, body="Class moved to 7pm")
     InboxMessage.objects.filter(pk=message.pk).update(attempt_started_at=timezone.now() - timedelta(seconds=500))
     sweep_outbox.apply()
     message.refresh_from_db()
@@ -151,9 +153,12 @@ def test_a_slow_clubos_save_is_never_texted_twice(clubos_sandbox, staff, dana_co
     client.post(f"/inbox/{dana_conversation.pk}/", {"channel": "sms", "body": "Slow but sure"})  # eager task
     message = InboxMessage.objects.get(direction="outbound")
     assert (message.delivery_status, message.attempts, message.delivery_uncertain) == ("queued", 1, True)
-    assert message.next_attempt_at >= message.attempt_started_at + timedelta(seconds=1.0 + 1.0 + 0.6 - 0.2)
+    due, started = message.next_attempt_at, message.attempt_started_at
+    assert due is not None
+    assert started is not None
+    assert due >= started + timedelta(seconds=1.0 + 1.0 + 0.6 - 0.2)
     assert sweep_outbox.apply().get() == "outbox: requeued=0 expired=0"  # not due: nobody looks yet
-    while timezone.now() < message.next_attempt_at:
+    while timezone.now() < due:
         time.sleep(0.05)
     assert len(_texts(clubos_sandbox)) == 1  # the slow save has landed by now
     assert sweep_outbox.apply().get() == "outbox: requeued=1 expired=0"
@@ -166,8 +171,8 @@ def test_the_broker_redelivers_no_sooner_than_a_send_can_take(settings):
     assert settings.CELERY_TASK_ACKS_LATE is True
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    assert visibility > clubos_services.send_attempt_lease_seconds()
-    assert visibility > clubos_services.send_uncertain_wait_seconds()
+    assert visibility > delivery.send_attempt_lease_seconds()
+    assert visibility > delivery.send_uncertain_wait_seconds()
     settings.REDIS_URL = "redis://127.0.0.1:6379/0"
     assert not [m for m in checks.run_checks() if m.id == "clubos.W001"]
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60}
