@@ -72,7 +72,7 @@ def test_an_unexpected_api_error_is_json_500_never_an_html_page(member, monkeypa
     def broken(**kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("messaging.selectors.unread_snapshot", broken)
+    monkeypatch.setattr("realtime.selectors.unread_snapshot", broken)
     client = APIClient()
     client.force_authenticate(member)
     with caplog.at_level(logging.ERROR):

@@ -8,12 +8,13 @@ from tests.inbox.factories import ContactFactory, ConversationFactory, InboxMess
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, the nav's inbox badge (one COUNT), the page count, the page of rows (contacts,
-# linked users and assignees joined in).
-LIST_QUERIES = 5
+# Session, user, the nav's inbox badge (one COUNT), the ClubOS sync banner (one row: failed runs in a
+# row), the page count, the page of rows (contacts, linked users and assignees joined in).
+LIST_QUERIES = 6
 # Session, user, the conversation (contact and linked user joined), marking it read (an UPDATE that
-# finds nothing once read, between SAVEPOINT and RELEASE), the badge, the messages with their authors.
-DETAIL_QUERIES = 8
+# finds nothing once read, between SAVEPOINT and RELEASE), the badge, the sync banner, the messages
+# with their authors.
+DETAIL_QUERIES = 9
 
 
 @pytest.fixture(autouse=True)

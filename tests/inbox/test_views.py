@@ -140,8 +140,9 @@ def test_context_processor_gives_none_to_members(member_client):
     assert 'data-badge="inbox"' not in response.content.decode()
 
 
-# Session, user, the page count, the unread badge, the page's rows (with contact and assignee joined).
-LIST_PAGE_QUERIES = 5
+# Session, user, the page count, the unread badge, the ClubOS sync banner (failed runs in a row), the
+# page's rows (with contact and assignee joined).
+LIST_PAGE_QUERIES = 6
 # A process that has not read the direct-messaging switch in the last second reads it once more.
 SWITCH_QUERY = 1
 
