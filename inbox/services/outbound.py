@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from clubos.services.delivery import SendStatus, clubos_message_deliver, send_attempt_lease_seconds
 from clubos.services.matching import normalize_text
+from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 from ..exceptions import ReplyNotAllowed
 from ..models import AuthorKind, Channel, Conversation, DeliveryStatus, Direction, InboxMessage, message_preview
@@ -41,6 +42,8 @@ def _cleaned(*, channel: str, body: str, subject: str) -> tuple[str, str]:
         raise ReplyNotAllowed("Choose SMS or email.")
     if not body:
         raise ReplyNotAllowed("Write a message first.")
+    if has_control_characters(body) or has_control_characters(subject):
+        raise ReplyNotAllowed(CONTROL_CHARACTERS_MESSAGE)
     if len(body) > BODY_MAX_LENGTH:
         raise ReplyNotAllowed(f"A message can be at most {BODY_MAX_LENGTH} characters.")
     if channel == Channel.SMS and len(body) > SMS_MAX_LENGTH:
