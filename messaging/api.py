@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
@@ -14,10 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import selectors as accounts_selectors
-from core.api import BadRequest
-from realtime import selectors as realtime_selectors
 from core.fields import validated_input
 from core.pagination import CheckedCursorPagination
+from realtime import selectors as realtime_selectors
 
 from . import selectors, services
 from .permissions import DirectMessagingMember

@@ -15,7 +15,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from inbox.models import InboxMessage
-from inbox.services import clubos_message_sink
+from inbox.services.ingest import clubos_message_sink
 from messaging import services
 from messaging.models import Message, Report
 from tests.inbox.factories import ConversationFactory, synced
