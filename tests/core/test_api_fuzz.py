@@ -1,8 +1,9 @@
 """Schemathesis fuzzes every API operation from our OpenAPI schema: no 500s, no schema violations.
 
-Bounded for CI: a few examples per operation (CLUBROOM_FUZZ_EXAMPLES, default 8), no shrinking
-past the first failure. The schema comes from drf-spectacular in-process; requests go through
-Django's WSGI handler in the test's own transaction, signed in with a member's or staff's token.
+Bounded for CI: a few examples per operation (CLUBROOM_FUZZ_EXAMPLES, default 6; derandomized, so
+CI runs the same cases each time). The schema comes from drf-spectacular in-process; requests go
+through Django's WSGI handler in the test's own transaction, signed in with a staff token (staff may
+call every operation; which role gets what is tests/test_routes.py's job).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from messaging import selectors, services
 from tests.accounts.factories import StaffFactory, as_user
 from tests.messaging.factories import make_member
 
-EXAMPLES = int(os.environ.get("CLUBROOM_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("CLUBROOM_FUZZ_EXAMPLES", "6"))
 
 
 def _load_schema() -> schemathesis.schemas.BaseSchema:
@@ -48,7 +49,7 @@ def keep_the_test_connection():
 
 @pytest.fixture
 def tokens(db, keep_the_test_connection):
-    """A member and a staff user with API tokens, a thread and a message to aim at."""
+    """A staff user's API token, and a thread with a message to aim at."""
     services.messaging_set_enabled(actor=None, enabled=True)
     selectors.messaging_enabled_cache_clear()
     member, buddy = make_member(username="dana"), make_member(username="lee")
@@ -56,10 +57,7 @@ def tokens(db, keep_the_test_connection):
     staff.groups.add(club_staff_group_ensure())
     thread, _ = services.thread_start(initiator=member, recipient=buddy)
     services.message_send(sender=buddy, thread_id=thread.pk, body="hello")
-    return {
-        "member": Token.objects.create(user=member).key,
-        "staff": Token.objects.create(user=staff).key,
-    }
+    return {"staff": Token.objects.create(user=staff).key}
 
 
 @schema.parametrize()
@@ -70,7 +68,6 @@ def tokens(db, keep_the_test_connection):
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
-@pytest.mark.parametrize("role", ["member", "staff"])
-def test_api_operations_never_500_and_match_their_schema(case, tokens, role):
+def test_api_operations_never_500_and_match_their_schema(case, tokens):
     selectors.messaging_enabled_cache_clear()
-    case.call_and_validate(headers={"Authorization": f"Token {tokens[role]}"})
+    case.call_and_validate(headers={"Authorization": f"Token {tokens['staff']}"})
