@@ -1,17 +1,32 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 
+from . import services
+from .forms import AdminSignInForm
 from .models import User
 
 PROFILE_FIELDS = ("display_name", "bio", "email", "mobile_phone", "clubos_member_id", "membership_status")
 
 
+# Admin's sign-in page is throttled like the site's (accounts.throttle).
+admin.site.login_form = AdminSignInForm
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Admins edit everything; club staff (the "Club staff" group) edit members' profiles only."""
+    """Admins (superusers) edit everything; club staff see and edit members' profiles, nothing more.
+
+    For non-superusers: the list and every object view hold members only (staff and admin accounts
+    are invisible, so nobody can edit a colleague or the admin), the form has profile fields only
+    (no password, role, permissions or groups), and the password form is refused for everyone but
+    superusers. Staff help a member with a password by sending Django's reset email (the action).
+    Every change, and every reset email sent, is recorded in the admin log (LogEntry).
+    """
 
     list_display = ("username", "display_name", "email", "role", "membership_status", "clubos_member_id", "is_staff")
     list_filter = ("role", "membership_status", "is_staff", "is_active")
@@ -20,9 +35,36 @@ class UserAdmin(DjangoUserAdmin):
         *(DjangoUserAdmin.fieldsets or ()),
         ("Club profile", {"fields": ("role", *[f for f in PROFILE_FIELDS if f != "email"])}),
     )
+    actions = ["send_password_reset"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=User.objects.manageable_by_staff())
+
+    def _manageable(self, request: HttpRequest, obj: Any) -> bool:
+        return obj is None or request.user.is_superuser or services.user_staff_can_manage(target=obj)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_view_permission(request, obj) and self._manageable(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._manageable(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._manageable(request, obj)
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        return self.list_filter if request.user.is_superuser else ("membership_status", "is_active")
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        if request.user.is_superuser:
+            return self.list_display
+        return ("username", "display_name", "email", "membership_status", "clubos_member_id")
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        if obj is None or request.user.is_superuser:
+        if request.user.is_superuser:
             return super().get_fieldsets(request, obj)
         # No password, roles or permissions for non-admins: they could otherwise promote themselves.
         return (
@@ -34,3 +76,27 @@ class UserAdmin(DjangoUserAdmin):
         if request.user.is_superuser:
             return super().get_readonly_fields(request, obj)
         return ("username",)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        # Only an admin sets another person's password; staff send a reset link instead.
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only an admin can set a password. Send the member a reset email instead.")
+        return super().user_change_password(request, id, form_url)
+
+    @admin.action(description="Send a password-reset email", permissions=["change"])
+    def send_password_reset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        sent, skipped = 0, 0
+        for user in queryset:
+            if services.password_reset_send(actor=request.user, user=user, request=request):  # type: ignore[arg-type]
+                self.log_change(request, user, "Sent a password-reset email.")
+                sent += 1
+            else:
+                skipped += 1
+        if sent:
+            self.message_user(request, f"Sent {sent} password-reset email(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} account(s) skipped: no email address, no usable password, or not a member.",
+                messages.WARNING,
+            )

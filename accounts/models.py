@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.validators import validate_no_control_characters
+
 
 class Role(models.TextChoices):
     MEMBER = "member", "Member"
@@ -21,6 +23,10 @@ class MembershipStatus(models.TextChoices):
 class UserQuerySet(models.QuerySet["User"]):
     def members(self) -> UserQuerySet:
         return self.filter(role=Role.MEMBER, is_active=True)
+
+    def manageable_by_staff(self) -> UserQuerySet:
+        """Accounts club staff may see and edit in admin: members, never staff or admin accounts."""
+        return self.filter(role=Role.MEMBER, is_staff=False, is_superuser=False)
 
     def inbox_staff(self) -> UserQuerySet:
         return self.filter(role__in=[Role.STAFF, Role.ADMIN], is_active=True)
@@ -45,9 +51,9 @@ class User(AbstractUser):
     """A person at the club. `role` decides the inbox; Django's `is_staff` decides admin access."""
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER, db_index=True)
-    display_name = models.CharField(max_length=120, blank=True)
-    bio = models.TextField("short bio", max_length=500, blank=True)
-    mobile_phone = models.CharField(max_length=32, blank=True)
+    display_name = models.CharField(max_length=120, blank=True, validators=[validate_no_control_characters])
+    bio = models.TextField("short bio", max_length=500, blank=True, validators=[validate_no_control_characters])
+    mobile_phone = models.CharField(max_length=32, blank=True, validators=[validate_no_control_characters])
     clubos_member_id = models.PositiveBigIntegerField(
         "ClubOS member id", null=True, blank=True, unique=True, help_text="tfoUserId in ClubOS."
     )

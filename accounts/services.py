@@ -2,9 +2,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from . import demo
 from .models import Role, User
@@ -24,6 +29,38 @@ def profile_update(*, actor: User, profile: User, data: dict[str, str]) -> User:
     profile.full_clean()
     profile.save(update_fields=[*data.keys()])
     return profile
+
+
+def user_staff_can_manage(*, target: User) -> bool:
+    """Club staff manage members only (never a staff or admin account); admins manage everyone."""
+    return target.role == Role.MEMBER and not target.is_staff and not target.is_superuser
+
+
+def password_reset_send(*, actor: User, user: User, request: HttpRequest) -> bool:
+    """Email `user` Django's password-reset link (after commit); False when there is nowhere to send it.
+
+    Staff use this instead of setting a member's password; an admin may reset anyone.
+    """
+    if not (actor.is_superuser or (actor.is_staff and user_staff_can_manage(target=user))):
+        raise PermissionDenied("Staff can send reset links to members only.")
+    if not user.email or not user.is_active or not user.has_usable_password():
+        return False
+    context = {
+        "email": user.email,
+        "domain": request.get_host(),
+        "site_name": "Clubroom",
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "user": user,
+        "token": default_token_generator.make_token(user),
+        "protocol": "https" if request.is_secure() else "http",
+    }
+    form = PasswordResetForm()
+    transaction.on_commit(
+        lambda: form.send_mail(
+            "accounts/password_reset_subject.txt", "accounts/password_reset_email.txt", context, None, user.email
+        )
+    )
+    return True
 
 
 CLUB_STAFF_GROUP = "Club staff"

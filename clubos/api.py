@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -86,7 +87,11 @@ class SyncView(APIView):
 
     @extend_schema(
         request=SyncActionSerializer,
-        responses={202: SyncActionResultSerializer, 200: SyncActionResultSerializer},
+        responses={
+            202: SyncActionResultSerializer,
+            200: SyncActionResultSerializer,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Not one of sync, pause, resume: field errors."),
+        },
         summary="Sync now, pause or resume polling",
     )
     def post(self, request: Request) -> Response:

@@ -14,9 +14,12 @@ from django.conf import settings  # noqa: E402
 
 from config.checks import raise_on_startup_errors  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.daphne import use_unparsed_form_bodies  # noqa: E402
 
 # daphne runs no system checks of its own: refuse to serve a misconfigured production.
 raise_on_startup_errors()
+# Multipart bodies go to Django untouched (Twisted's own parse answered some with a bare 400).
+use_unparsed_form_bodies()
 
 application = ProtocolTypeRouter(
     {

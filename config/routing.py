@@ -1,6 +1,9 @@
-"""Every websocket route of the project, gathered from the apps."""
+"""Every websocket route of the project, gathered from the apps, then the 4404 catch-all."""
 
+from django.urls import re_path
+
+from core.consumers import NotFoundConsumer
 from messaging.routing import websocket_urlpatterns as messaging_ws
 from realtime.routing import websocket_urlpatterns as realtime_ws
 
-websocket_urlpatterns = [*realtime_ws, *messaging_ws]
+websocket_urlpatterns = [*realtime_ws, *messaging_ws, re_path(r"", NotFoundConsumer.as_asgi())]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.views import DocsView, SchemaView
 
 api_v1 = [
     path("", include("messaging.api_urls")),
@@ -15,10 +16,11 @@ urlpatterns = [
     path("inbox/", include("inbox.urls")),
     path("clubos/", include("clubos.urls")),
     path("api/v1/", include((api_v1, "api"))),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+handler400 = "core.views.bad_request"
 handler403 = "accounts.views.permission_denied"
 handler404 = "accounts.views.page_not_found"
 handler500 = "accounts.views.server_error"

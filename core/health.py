@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connections
 
-from . import app_settings
+from .app_settings import app_settings
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +68,8 @@ def redis_probe() -> ProbeResult:
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    url = app_settings.redis_url()
-    timeout = app_settings.probe_timeout()
+    url = app_settings.REDIS_URL
+    timeout = app_settings.PROBE_TIMEOUT
     client = redis.Redis.from_url(
         url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=Retry(NoBackoff(), 0)
     )
@@ -99,7 +99,7 @@ class ReadinessReport:
 
 def readiness_report() -> ReadinessReport:
     probes = list(_probes.values())
-    if app_settings.redis_url() and "redis" not in _probes:
+    if app_settings.REDIS_URL and "redis" not in _probes:
         probes.insert(1, _Probe("redis", redis_probe, critical=True))
     checks: dict[str, dict[str, Any]] = {}
     failed_critical = degraded = False

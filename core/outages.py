@@ -14,7 +14,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
-from . import app_settings
+from .app_settings import app_settings
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +39,12 @@ def outage_of(exc: BaseException) -> str | None:
 
 
 def is_api_request(request: HttpRequest) -> bool:
-    return request.path.startswith(app_settings.api_path_prefix())
+    return request.path.startswith(app_settings.API_PATH_PREFIX)
 
 
 def service_unavailable(request: HttpRequest, *, dependency: str) -> HttpResponse:
     """The 503 for an outage: JSON under the API prefix, else the branded page (no database needed)."""
-    retry_after = app_settings.outage_retry_after()
+    retry_after = app_settings.OUTAGE_RETRY_AFTER
     if is_api_request(request):
         response: HttpResponse = JsonResponse(
             {

@@ -2,6 +2,8 @@ import uuid
 
 from django import forms
 
+from core.validators import validate_no_control_characters
+
 from .models import Channel
 from .services.outbound import BODY_MAX_LENGTH, IDEMPOTENCY_KEY_MAX_LENGTH, SUBJECT_MAX_LENGTH
 
@@ -12,8 +14,18 @@ def _new_key() -> str:
 
 class ReplyForm(forms.Form):
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.SMS, widget=forms.RadioSelect)
-    subject = forms.CharField(max_length=SUBJECT_MAX_LENGTH, required=False, help_text="Email only.")
-    body = forms.CharField(label="Message", max_length=BODY_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}))
+    subject = forms.CharField(
+        max_length=SUBJECT_MAX_LENGTH,
+        required=False,
+        help_text="Email only.",
+        validators=[validate_no_control_characters],
+    )
+    body = forms.CharField(
+        label="Message",
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[validate_no_control_characters],
+    )
     # One per rendered form: submitting the same form twice queues one reply.
     idempotency_key = forms.CharField(
         max_length=IDEMPOTENCY_KEY_MAX_LENGTH, required=False, initial=_new_key, widget=forms.HiddenInput

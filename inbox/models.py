@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.validators import validate_no_control_characters
+
 PREVIEW_LENGTH = 200
 
 
@@ -133,8 +135,8 @@ class InboxMessage(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbox_messages"
     )
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
+    subject = models.CharField(max_length=200, blank=True, validators=[validate_no_control_characters])
+    body = models.TextField(validators=[validate_no_control_characters])
     # True when ClubOS's history had no matching entry and only the list's snippet is known.
     body_is_snippet = models.BooleanField(default=False)
     sent_at = models.DateTimeField()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
@@ -14,7 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import selectors as accounts_selectors
-from core.api import BadRequest
+from core.fields import validated_input
+from core.pagination import CheckedCursorPagination
 from realtime import selectors as realtime_selectors
 
 from . import selectors, services
@@ -23,9 +23,11 @@ from .serializers import (
     BlockSerializer,
     ErrorSerializer,
     MessageCreateSerializer,
+    MessageListQuerySerializer,
     MessageSerializer,
     ReportCreateSerializer,
     ReportSerializer,
+    ThreadListQuerySerializer,
     ThreadSerializer,
     ThreadStartSerializer,
     ThreadUpdateSerializer,
@@ -42,12 +44,12 @@ ERRORS: dict[int, Any] = {
 }
 
 
-class ThreadCursorPagination(CursorPagination):
+class ThreadCursorPagination(CheckedCursorPagination):
     page_size = 25
     ordering = ("-last_activity_at", "-id")
 
 
-class MessageCursorPagination(CursorPagination):
+class MessageCursorPagination(CheckedCursorPagination):
     page_size = 50
     ordering = "-id"
 
@@ -72,11 +74,11 @@ class ThreadListAPI(MessagingAPIView):
     @extend_schema(
         tags=[TAG],
         summary="List my threads, latest activity first",
-        parameters=[OpenApiParameter("archived", OpenApiTypes.BOOL, description="The archived tab instead.")],
+        parameters=[ThreadListQuerySerializer],
         responses={200: ThreadSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        archived = request.query_params.get("archived", "").lower() in ("1", "true", "yes")
+        archived = validated_input(ThreadListQuerySerializer(data=request.query_params))["archived"]
         rows = selectors.participant_list(user_id=self._user().pk, archived=archived)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(ThreadSerializer(page, many=True).data)
@@ -88,9 +90,8 @@ class ThreadListAPI(MessagingAPIView):
         responses={200: ThreadSerializer, 201: ThreadSerializer, 403: ErrorSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        data = ThreadStartSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        recipient = accounts_selectors.user_get(username=data.validated_data["username"])
+        data = validated_input(ThreadStartSerializer(data=request.data))
+        recipient = accounts_selectors.user_get(username=data["username"])
         thread, created = services.thread_start(initiator=self._user(), recipient=recipient)
         participant = selectors.participant_get(user_id=self._user().pk, thread_id=thread.pk)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
@@ -112,14 +113,11 @@ class ThreadDetailAPI(MessagingAPIView):
         responses={200: ThreadSerializer, **ERRORS},
     )
     def patch(self, request: Request, thread_id: int) -> Response:
-        data = ThreadUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        if "archived" in data.validated_data:
-            services.participant_set_archived(
-                user=self._user(), thread_id=thread_id, archived=data.validated_data["archived"]
-            )
-        if "muted" in data.validated_data:
-            services.participant_set_muted(user=self._user(), thread_id=thread_id, muted=data.validated_data["muted"])
+        data = validated_input(ThreadUpdateSerializer(data=request.data))
+        if "archived" in data:
+            services.participant_set_archived(user=self._user(), thread_id=thread_id, archived=data["archived"])
+        if "muted" in data:
+            services.participant_set_muted(user=self._user(), thread_id=thread_id, muted=data["muted"])
         participant = selectors.participant_get(user_id=self._user().pk, thread_id=thread_id)
         return Response(ThreadSerializer(participant).data)
 
@@ -131,16 +129,12 @@ class MessageListAPI(MessagingAPIView):
     @extend_schema(
         tags=[TAG],
         summary="Messages in a thread, newest first",
-        parameters=[OpenApiParameter("after", OpenApiTypes.INT, description="Only messages with a larger id.")],
+        parameters=[MessageListQuerySerializer],
         responses={200: MessageSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, thread_id: int) -> Response:
-        after = request.query_params.get("after")
-        try:
-            after_id = int(after) if after else None
-        except ValueError as error:
-            raise BadRequest("`after` must be a message id.") from error
-        rows = selectors.message_list(user_id=self._user().pk, thread_id=thread_id, after_id=after_id)
+        after = validated_input(MessageListQuerySerializer(data=request.query_params)).get("after")
+        rows = selectors.message_list(user_id=self._user().pk, thread_id=thread_id, after_id=after)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(MessageSerializer(page, many=True).data)
 
@@ -157,10 +151,8 @@ class MessageListAPI(MessagingAPIView):
         },
     )
     def post(self, request: Request, thread_id: int) -> Response:
-        data = MessageCreateSerializer(data=request.data)
-        if not data.is_valid():
-            raise BadRequest("Write a message.")
-        message = services.message_send(sender=self._user(), thread_id=thread_id, body=data.validated_data["body"])
+        data = validated_input(MessageCreateSerializer(data=request.data))
+        message = services.message_send(sender=self._user(), thread_id=thread_id, body=data["body"])
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
@@ -188,9 +180,8 @@ class BlockListAPI(MessagingAPIView):
         responses={201: BlockSerializer, 403: ErrorSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        data = ThreadStartSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        other = accounts_selectors.user_get(username=data.validated_data["username"], active_only=False)
+        data = validated_input(ThreadStartSerializer(data=request.data))
+        other = accounts_selectors.user_get(username=data["username"], active_only=False)
         block = services.block_create(blocker=self._user(), blocked=other)
         return Response(BlockSerializer(block).data, status=status.HTTP_201_CREATED)
 
@@ -216,12 +207,8 @@ class MessageReportAPI(MessagingAPIView):
         responses={201: ReportSerializer, 200: ReportSerializer, 400: ErrorSerializer, **ERRORS},
     )
     def post(self, request: Request, message_id: int) -> Response:
-        data = ReportCreateSerializer(data=request.data)
-        if not data.is_valid():
-            raise BadRequest("Keep the reason under 1,000 characters.")
-        report, created = services.report_create(
-            reporter=self._user(), message_id=message_id, reason=data.validated_data["reason"]
-        )
+        data = validated_input(ReportCreateSerializer(data=request.data))
+        report, created = services.report_create(reporter=self._user(), message_id=message_id, reason=data["reason"])
         return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED if created else 200)
 
 

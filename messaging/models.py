@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.validators import validate_no_control_characters
+
 
 class MessagingSettings(models.Model):
     """The one row holding the admin switch (pk is always 1)."""
@@ -124,7 +126,7 @@ class Participant(models.Model):
 class Message(models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages", db_index=False)
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    body = models.TextField(max_length=5000)
+    body = models.TextField(max_length=5000, validators=[validate_no_control_characters])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -163,7 +165,7 @@ class Report(models.Model):
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    reason = models.TextField(max_length=1000, blank=True)
+    reason = models.TextField(max_length=1000, blank=True, validators=[validate_no_control_characters])
     status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_by = models.ForeignKey(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.fields import PlainTextField
+
 from .models import Block, Message, Participant
 
 
@@ -41,7 +43,17 @@ class ThreadSerializer(serializers.ModelSerializer):
 
 
 class ThreadStartSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, help_text="The member to message.")
+    username = PlainTextField(max_length=150, require_text=True, help_text="The member's username.")
+
+
+class ThreadListQuerySerializer(serializers.Serializer):
+    archived = serializers.BooleanField(required=False, default=False, help_text="The archived tab instead.")
+
+
+class MessageListQuerySerializer(serializers.Serializer):
+    after = serializers.IntegerField(
+        required=False, min_value=0, max_value=999_999_999_999_999_999, help_text="Only messages with a larger id."
+    )
 
 
 class ThreadUpdateSerializer(serializers.Serializer):
@@ -51,13 +63,16 @@ class ThreadUpdateSerializer(serializers.Serializer):
 
 class MessageCreateSerializer(serializers.Serializer):
     # Length and emptiness are checked by the service after trimming, with one clear message.
-    body = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, help_text="1 to 5,000 characters after trimming; plain text."
+    body = PlainTextField(
+        max_length=5000,
+        require_text=True,
+        trim_whitespace=False,
+        help_text="1 to 5,000 characters; plain text without control characters (newline and tab are fine).",
     )
 
 
 class ReportCreateSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=1000)
+    reason = PlainTextField(allow_blank=True, required=False, default="", max_length=1000)
 
 
 class ReportSerializer(serializers.Serializer):

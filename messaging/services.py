@@ -17,6 +17,7 @@ from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from realtime import push
 
 from . import live, selectors, signals
@@ -97,6 +98,8 @@ def message_clean_body(body: object) -> str:
     text = body.replace("\r\n", "\n").strip()
     if not text:
         raise InvalidMessage("Write a message.")
+    if has_control_characters(text):
+        raise InvalidMessage(CONTROL_CHARACTERS_MESSAGE)
     limit = app_settings.BODY_MAX_LENGTH
     if len(text) > limit:
         raise InvalidMessage(f"Messages can be at most {limit:,} characters (this one has {len(text):,}).")
@@ -304,6 +307,8 @@ def report_create(*, reporter: User, message_id: int, reason: str = "") -> tuple
     reason = (reason or "").strip()
     if len(reason) > REPORT_REASON_MAX:
         raise InvalidMessage(f"Keep the reason under {REPORT_REASON_MAX:,} characters.")
+    if has_control_characters(reason):
+        raise InvalidMessage(CONTROL_CHARACTERS_MESSAGE)
     existing = Report.objects.filter(message=message, reporter=reporter).first()
     if existing is not None:
         return existing, False

@@ -12,6 +12,8 @@ from typing import Protocol
 
 from django.utils.module_loading import import_string
 
+from core.validators import has_control_characters, strip_control_characters
+
 from ..app_settings import app_settings
 from ..types import Channel, Direction
 
@@ -24,6 +26,9 @@ class SyncedContact:
     phone: str = ""
     can_text: bool = True
 
+    def __post_init__(self) -> None:
+        _strip_control_characters(self, "name", "email", "phone")
+
 
 @dataclass(frozen=True)
 class SyncedMessage:
@@ -35,6 +40,17 @@ class SyncedMessage:
     body: str
     sent_at: datetime
     body_is_snippet: bool = False  # no history entry matched: the list's snippet is all we have
+
+    def __post_init__(self) -> None:
+        _strip_control_characters(self, "body")
+
+
+def _strip_control_characters(synced: object, *fields: str) -> None:
+    """ClubOS text may hold NUL and other controls (PostgreSQL refuses NUL): dropped as it enters Clubroom."""
+    for name in fields:
+        value = getattr(synced, name)
+        if isinstance(value, str) and has_control_characters(value):
+            object.__setattr__(synced, name, strip_control_characters(value))
 
 
 @dataclass

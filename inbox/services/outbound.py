@@ -30,6 +30,7 @@ from clubos.services.delivery import (
 )
 from clubos.services.matching import normalize_text
 from core.nudge import task_nudge
+from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 from .. import app_settings
 from ..exceptions import ReplyNotAllowed
@@ -50,6 +51,8 @@ def _cleaned(*, channel: str, body: str, subject: str) -> tuple[str, str]:
         raise ReplyNotAllowed("Choose SMS or email.")
     if not body:
         raise ReplyNotAllowed("Write a message first.")
+    if has_control_characters(body) or has_control_characters(subject):
+        raise ReplyNotAllowed(CONTROL_CHARACTERS_MESSAGE)
     if len(body) > BODY_MAX_LENGTH:
         raise ReplyNotAllowed(f"A message can be at most {BODY_MAX_LENGTH} characters.")
     if channel == Channel.SMS and len(body) > SMS_MAX_LENGTH:

@@ -40,3 +40,9 @@ class AdminFactory(UserFactory):
     username = factory.Sequence(lambda n: f"admin{n}")
     is_staff = True
     is_superuser = True
+
+
+def as_user(obj: object) -> User:
+    """A factory's product typed as the User it is (factory_boy's stubs type it as the factory)."""
+    assert isinstance(obj, User)
+    return obj

@@ -192,10 +192,11 @@ async def test_badge_equals_database_after_sends_reads_and_reconnects():
     await socket.disconnect()
 
 
-async def test_an_id_too_big_for_the_database_is_refused_not_a_crash():
+async def test_an_id_too_big_for_the_database_is_closed_4404_not_a_crash():
     a, _b, _thread = await _setup_pair()
     communicator, connected = await _open("/ws/messages/" + "9" * 25 + "/", a)
-    assert not connected
+    assert connected  # the catch-all route accepts only to close with a code the client can read
+    assert await communicator.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4404}
     await communicator.disconnect()
 
 

@@ -1,0 +1,327 @@
+"""Every route of the URL resolver × five roles, with objects that belong to someone else.
+
+The table below holds one expectation per route pattern: the status each role gets (anonymous,
+the owner of the objects in the URL, another member, club staff with admin access through the
+"Club staff" group, an admin). Adding a route without adding its row here fails
+`test_every_route_has_an_expectation`; a changed answer fails `test_route_answers_each_role_as_expected`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLResolver, get_resolver
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from rest_framework.authtoken.models import Token
+
+from accounts.models import User
+from accounts.services import club_staff_group_ensure
+from clubos.models import NameLookup, SyncControl, SyncRun, SyncState
+from inbox.models import Conversation
+from messaging import selectors, services
+from messaging.models import Message, MessagingSettings
+from tests.accounts.factories import AdminFactory, MemberFactory, StaffFactory, as_user
+from tests.inbox.factories import ConversationFactory
+
+ROLES = ("anonymous", "owner", "other", "staff", "admin")
+
+
+@dataclass
+class World:
+    owner: User
+    buddy: User
+    other: User
+    staff: User
+    admin: User
+    thread_id: int
+    message_id: int
+    conversation: Conversation
+    objects: dict[str, Any]
+
+
+def _world() -> World:
+    owner, buddy, other = as_user(MemberFactory()), as_user(MemberFactory()), as_user(MemberFactory())
+    staff = as_user(StaffFactory(is_staff=True))
+    staff.groups.add(club_staff_group_ensure())
+    admin = as_user(AdminFactory())
+    services.messaging_set_enabled(actor=None, enabled=True)
+    selectors.messaging_enabled_cache_clear()
+    thread, _ = services.thread_start(initiator=buddy, recipient=owner)
+    message = services.message_send(sender=buddy, thread_id=thread.pk, body="hello")
+    mine = services.message_send(sender=owner, thread_id=thread.pk, body="hi back")
+    report, _ = services.report_create(reporter=owner, message_id=message.pk, reason="test")
+    blocked = as_user(MemberFactory())
+    block = services.block_create(blocker=owner, blocked=blocked)
+    conversation = ConversationFactory.create(contact__user=owner, contact__clubos_id=61_000_777)
+    now = timezone.now()
+    objects = {
+        "auth/group": staff.groups.get().pk,
+        "authtoken/tokenproxy": Token.objects.create(user=owner).user_id,
+        "accounts/user": owner.pk,
+        "messaging/messagingsettings": MessagingSettings.objects.get().pk,
+        "messaging/report": report.pk,
+        "messaging/block": block.pk,
+        "inbox/contact": conversation.contact_id,
+        "inbox/conversation": conversation.pk,
+        "inbox/inboxmessage": conversation.messages.create(
+            direction="inbound", channel="sms", author_kind="member", body="pool?", sent_at=now, clubos_message_id=9
+        ).pk,
+        "clubos/synccontrol": SyncControl.objects.get_or_create(pk=1)[0].pk,
+        "clubos/syncstate": SyncState.objects.create(owner_id=1512, owner_name="Front desk").pk,
+        "clubos/syncrun": SyncRun.objects.create(started_at=now).pk,
+        "clubos/namelookup": NameLookup.objects.create(name="dana reyes", looked_up_at=now).pk,
+        "mine": mine.pk,
+    }
+    return World(owner, buddy, other, staff, admin, thread.pk, message.pk, conversation, objects)
+
+
+# --- Expectations ------------------------------------------------------------------------------
+# "anonymous owner other staff admin" statuses. The owner is a member with a thread (with `buddy`),
+# a report, a block, an inbox conversation and an API token; "other" is a member with none of them.
+
+Kwargs = Callable[[World], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Expect:
+    statuses: str
+    method: str = "get"
+    kwargs: Kwargs | None = None
+    data: dict[str, Any] | None = None
+
+
+def _thread(w: World) -> dict[str, Any]:
+    return {"thread_id": w.thread_id}
+
+
+def _buddy(w: World) -> dict[str, Any]:
+    return {"username": w.buddy.username}
+
+
+def _owner_name(w: World) -> dict[str, Any]:
+    return {"username": w.owner.username}
+
+
+def _reset(w: World) -> dict[str, Any]:
+    return {
+        "uidb64": urlsafe_base64_encode(force_bytes(w.owner.pk)),
+        "token": default_token_generator.make_token(w.owner),
+    }
+
+
+SITE: dict[str, Expect] = {
+    # accounts
+    "": Expect("302 302 302 302 302"),
+    "accounts/login/": Expect("200 302 302 302 302"),
+    "accounts/logout/": Expect("302 302 302 302 302", "post"),
+    "accounts/password/": Expect("302 200 200 200 200"),
+    "accounts/password/done/": Expect("302 200 200 200 200"),
+    # → the set-password form; the owner's own sign-in (last) changed last_login, so the link is spent
+    "accounts/reset/<uidb64>/<token>/": Expect("302 200 302 302 302", kwargs=_reset),
+    "accounts/reset/done/": Expect("200 200 200 200 200"),
+    "members/": Expect("302 200 200 200 200"),
+    "members/<str:username>/": Expect("302 200 200 200 200", kwargs=_owner_name),
+    "members/<str:username>/edit/": Expect("302 200 403 403 403", kwargs=_owner_name),
+    # direct messages (the owner's thread with buddy; others get 404, never the thread)
+    "messages/": Expect("302 200 200 200 200"),
+    "messages/start/<str:username>/": Expect("302 302 302 302 302", "post", _buddy),
+    "messages/block/<str:username>/": Expect("302 302 302 302 302", "post", _buddy),
+    "messages/unblock/<str:username>/": Expect("302 302 302 302 302", "post", _buddy),
+    "messages/report/<id:message_id>/": Expect("302 200 404 404 404", kwargs=lambda w: {"message_id": w.message_id}),
+    "messages/<id:thread_id>/": Expect("302 200 404 404 404", kwargs=_thread),
+    "messages/<id:thread_id>/send/": Expect("302 302 404 404 404", "post", _thread, {"body": "hi"}),
+    "messages/<id:thread_id>/archive/": Expect("302 302 404 404 404", "post", _thread),
+    "messages/<id:thread_id>/mute/": Expect("302 302 404 404 404", "post", _thread),
+    # staff inbox and the ClubOS sync
+    "inbox/": Expect("302 403 403 200 200"),
+    "inbox/<id:conversation_id>/": Expect(
+        "302 403 403 200 200", kwargs=lambda w: {"conversation_id": w.conversation.pk}
+    ),
+    "clubos/": Expect("302 403 403 200 200"),
+    "clubos/^(?P<action>sync|pause|resume)/$": Expect("302 403 403 302 302", "post", lambda w: {"action": "pause"}),
+    # API: 401 for anonymous, 404 for a thread that isn't yours, 403 for staff-only endpoints
+    "api/v1/messaging/threads/": Expect("401 200 200 200 200"),
+    "api/v1/messaging/threads/<id:thread_id>/": Expect("401 200 404 404 404", kwargs=_thread),
+    "api/v1/messaging/threads/<id:thread_id>/messages/": Expect("401 200 404 404 404", kwargs=_thread),
+    "api/v1/messaging/threads/<id:thread_id>/read/": Expect("401 200 404 404 404", "post", _thread),
+    "api/v1/messaging/messages/<id:message_id>/report/": Expect(
+        "401 200 404 404 404", "post", lambda w: {"message_id": w.message_id}, {"reason": "again"}
+    ),
+    "api/v1/messaging/blocks/": Expect("401 200 200 200 200"),
+    "api/v1/messaging/blocks/<str:username>/": Expect("401 404 404 404 404", "delete", _buddy),
+    "api/v1/messaging/unread/": Expect("401 200 200 200 200"),
+    "api/v1/clubos/sync/": Expect("401 403 403 200 200"),
+    "api/schema/": Expect("401 200 200 200 200"),
+    "api/docs/": Expect("302 200 200 200 200"),
+}
+
+# Django admin. Members are not admin users (→ the admin sign-in page); staff see and change
+# members only (accounts/user), nothing else; admins everything the model admins allow.
+ADMIN_SITE: dict[str, Expect] = {
+    "admin/": Expect("302 302 302 200 200"),
+    "admin/login/": Expect("200 200 200 302 302"),
+    "admin/logout/": Expect("302 302 302 302 302", "post"),
+    "admin/password_change/": Expect("302 302 302 200 200"),
+    "admin/password_change/done/": Expect("302 302 302 200 200"),
+    "admin/autocomplete/": Expect("302 302 302 403 403"),  # no app/model/field given
+    "admin/jsi18n/": Expect("302 302 302 200 200"),
+    "admin/r/<path:content_type_id>/<path:object_id>/": Expect(
+        "302 302 302 404 404",
+        kwargs=lambda w: {
+            "content_type_id": ContentType.objects.get_for_model(Message).pk,
+            "object_id": w.objects["mine"],
+        },
+    ),
+    "admin/^(?P<app_label>auth|authtoken|accounts|messaging|inbox|clubos)/$": Expect(
+        "302 302 302 404 200", kwargs=lambda w: {"app_label": "messaging"}
+    ),
+    "admin/(?P<url>.*)$": Expect("302 302 302 404 404", kwargs=lambda w: {"url": "no/such/page/"}),
+    "admin/accounts/user/<id>/password/": Expect("302 302 302 403 200", kwargs=lambda w: {"id": w.owner.pk}),
+}
+
+# Model admins: per model, the statuses of changelist, add, change, history, delete, and the
+# bare `<id>/` URL (a redirect to change).
+NO_STAFF = "302 302 302 403 200"
+ADMIN_MODELS: dict[str, dict[str, str]] = {
+    "auth/group": {
+        "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
+    },
+    "authtoken/tokenproxy": {
+        "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
+    },
+    "accounts/user": {
+        "changelist": "302 302 302 200 200",
+        "add": NO_STAFF,
+        "change": "302 302 302 200 200",  # the owner is a member: staff may edit their profile
+        "history": "302 302 302 200 200",
+        "delete": NO_STAFF,
+    },
+    "messaging/messagingsettings": {
+        # a singleton: the list goes straight to its change page (which is 403 for staff)
+        "changelist": "302 302 302 302 302",
+        "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+        "delete": "302 302 302 403 403",
+    },
+    "messaging/report": {
+        "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+        "delete": NO_STAFF,
+    },
+    "messaging/block": {
+        "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+        "delete": NO_STAFF,
+    },
+    "inbox/contact": {
+        "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
+    },
+    "inbox/conversation": {
+        "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
+    },
+    "inbox/inboxmessage": {
+        "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
+    },
+    **{
+        model: {
+            "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+            "delete": NO_STAFF,
+        }
+        for model in ("clubos/synccontrol", "clubos/syncstate", "clubos/syncrun", "clubos/namelookup")
+    },
+}  # fmt: skip
+
+
+def _admin_model_expectations() -> dict[str, Expect]:
+    table: dict[str, Expect] = {}
+    for model, statuses in ADMIN_MODELS.items():
+
+        def obj(w: World, model: str = model) -> dict[str, Any]:
+            return {"object_id": w.objects[model]}
+
+        base = f"admin/{model}/"
+        table[base] = Expect(statuses["changelist"])
+        table[f"{base}add/"] = Expect(statuses["add"])
+        table[f"{base}<path:object_id>/change/"] = Expect(statuses["change"], kwargs=obj)
+        table[f"{base}<path:object_id>/history/"] = Expect(statuses["history"], kwargs=obj)
+        table[f"{base}<path:object_id>/delete/"] = Expect(statuses["delete"], kwargs=obj)
+        table[f"{base}<path:object_id>/"] = Expect("302 302 302 302 302", kwargs=obj)
+    return table
+
+
+EXPECTATIONS: dict[str, Expect] = {**SITE, **ADMIN_SITE, **_admin_model_expectations()}
+
+
+def _routes(patterns: list[Any] | None = None, prefix: str = "") -> Iterator[str]:
+    """The full pattern of every route of the resolver (admin, API and pages alike)."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            yield from _routes(entry.url_patterns, prefix + str(entry.pattern))
+        else:
+            yield prefix + str(entry.pattern)
+
+
+ROUTES = sorted(set(_routes()))
+
+
+def test_every_route_has_an_expectation():
+    missing = [pattern for pattern in ROUTES if pattern not in EXPECTATIONS]
+    stale = [pattern for pattern in EXPECTATIONS if pattern not in ROUTES]
+    assert missing == [], f"routes with no row in tests/test_routes.py: {missing}"
+    assert stale == [], f"rows for routes that no longer exist: {stale}"
+
+
+def _url(pattern: str, kwargs: dict[str, Any]) -> str:
+    """The pattern with its parameters filled in, checked to resolve back to the same pattern."""
+    path = "/" + pattern
+    for key, value in kwargs.items():
+        regex_group = f"(?P<{key}>"
+        if regex_group in path:
+            start = path.index(regex_group)
+            path = path[:start] + str(value) + path[path.index(")", start) + 1 :]
+        for token in (f"<path:{key}>", f"<str:{key}>", f"<id:{key}>", f"<{key}>"):
+            path = path.replace(token, str(value))
+    path = path.replace("^", "").replace("$", "")
+    resolved = get_resolver().resolve(path).route
+    assert resolved.replace("^", "").replace("$", "") == pattern.replace("^", "").replace("$", ""), (path, resolved)
+    return path
+
+
+def _client(world: World, role: str) -> Client:
+    client = Client()
+    user = {"owner": world.owner, "other": world.other, "staff": world.staff, "admin": world.admin}.get(role)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pattern", ROUTES)
+def test_route_answers_each_role_as_expected(pattern):
+    expect = EXPECTATIONS.get(pattern)
+    if expect is None:
+        pytest.fail(f"no expectation for {pattern}")
+    world = _world()
+    url = _url(pattern, expect.kwargs(world) if expect.kwargs else {})
+    got = []
+    for role in ("anonymous", "other", "staff", "admin", "owner"):  # the owner last: its writes are real
+        client = _client(world, role)
+        if expect.method == "get":
+            response = client.get(url)
+        else:
+            response = _send(client, expect.method, url, expect.data or {}, api=pattern.startswith("api/"))
+        got.append((role, response.status_code))
+    statuses = dict(got)
+    actual = " ".join(str(statuses[role]) for role in ROLES)
+    assert actual == expect.statuses, f"{pattern}: expected {expect.statuses}, got {actual} ({' '.join(ROLES)})"
+
+
+def _send(client: Client, method: str, url: str, data: dict[str, Any], *, api: bool) -> Any:
+    if api:
+        return getattr(client, method)(url, data, content_type="application/json")
+    return getattr(client, method)(url, data)  # a form post
