@@ -6,6 +6,7 @@ passes on what the environment sets and nothing else. Each property documents it
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,21 @@ class AppSettings:
     def BASE_URL(self) -> str:
         """CLUBOS_BASE_URL: the brand's ClubOS host, e.g. https://anytime.club-os.com (default: the local sandbox)."""
         return str(self._setting("BASE_URL", "http://127.0.0.1:8765")).rstrip("/")
+
+    @property
+    def SANDBOX_DIR(self) -> Path:
+        """CLUBOS_SANDBOX_DIR: where the sandbox saves its club and its URL (default the project's var/)."""
+        return Path(self._setting("SANDBOX_DIR", "") or Path(settings.BASE_DIR) / "var")
+
+    @property
+    def SANDBOX_STATE_FILE(self) -> Path:
+        """The sandbox's saved club (JSON), kept across restarts: SANDBOX_DIR/clubos-sandbox.json."""
+        return self.SANDBOX_DIR / "clubos-sandbox.json"
+
+    @property
+    def SANDBOX_URL_FILE(self) -> Path:
+        """Written by a serving sandbox: its URL, so `clubos_sandbox inject` finds it without `--url`."""
+        return self.SANDBOX_DIR / "clubos-sandbox.url"
 
     @property
     def USERNAME(self) -> str:

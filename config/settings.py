@@ -272,6 +272,8 @@ for _name, _cast in {
     "INBOX_OUTBOX_NUDGE_GRACE_SECONDS": env.float,
     "REALTIME_HEARTBEAT_SECONDS": env.float,
     "CLUBROOM_OUTAGE_RETRY_AFTER": env.int,
+    # Where `manage.py clubos_sandbox` keeps its club across restarts and says which URL it serves on.
+    "CLUBOS_SANDBOX_DIR": env.str,
 }.items():
     if _name in os.environ:
         globals()[_name] = _cast(_name)
@@ -291,12 +293,15 @@ LOGGING = {
         "repeats": {
             "()": "core.logfilters.RepeatedErrorFilter",
             "interval": env.float("CLUBROOM_LOG_REPEAT_SECONDS", default=60.0),
-        }
+        },
+        "server_errors_only": {"()": "core.logfilters.ServerErrorsOnly"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["repeats"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         "httpx": {"level": "WARNING"},
+        # 4xx are one line each in daphne's access log; Django would add a line (404) or a traceback (403).
+        "django.request": {"filters": ["server_errors_only"]},
         "daphne": {"level": "WARNING"},
         "django.channels.server": {"level": "WARNING"},
     },

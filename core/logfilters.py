@@ -45,3 +45,16 @@ class RepeatedErrorFilter(logging.Filter):
             record.msg = f"{record.getMessage()} [and {folded} more like it in the last {self.interval:g} s]"
             record.args = None
         return True
+
+
+class ServerErrorsOnly(logging.Filter):
+    """Let `django.request` log server errors (5xx) only.
+
+    Client errors are already one line each in the server's access log (`"GET /inbox/" 403`); Django
+    would add a second line for a 404 and a whole traceback for a PermissionDenied, which on a first
+    `make run` reads like something broke. Records without a status code pass.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        return not (isinstance(status, int) and 400 <= status < 500)

@@ -283,27 +283,60 @@ def not_found_page() -> str:
     return _page("Club OS", '<div class="error-page"><h1>PAGE NOT FOUND</h1></div>')
 
 
+def _clubroom_page(title: str, body: str) -> str:
+    """The sandbox's own pages (not ClubOS imitations): Clubroom's stylesheet and header, so they match."""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(title)} · Clubroom</title>
+<link rel="stylesheet" href="/__sandbox__/site.css">
+</head>
+<body>
+<header class="site-header">
+<nav class="nav" aria-label="Sandbox"><span class="brand">ClubOS sandbox</span></nav>
+</header>
+<main id="main" class="container stack">
+{body}
+</main>
+</body>
+</html>
+"""
+
+
 def control_page(state: SandboxState, *, sent: str = "") -> str:
     rows = "\n".join(
         f'<option value="{p.id}">{_e(p.full_name)} ({p.id})</option>'
         for p in sorted(state.people.values(), key=lambda p: p.full_name)
         if p.role_id in (ROLE_MEMBER, 99)
     )
-    notice = f'<p class="flash">Message {_e(sent)} is in the club\'s inbox.</p>' if sent else ""
+    notice = (
+        f'<ul class="flash" role="status"><li>Message {_e(sent)} is in the club\'s inbox.</li></ul>' if sent else ""
+    )
     body = f"""<h1>ClubOS sandbox</h1>
-<p>A stand-in ClubOS for trying Clubroom. Sync login: <code>{_e(state.username)}</code>.
+<p class="muted">A stand-in ClubOS for trying Clubroom. Sync login: <code>{_e(state.username)}</code>.
 Make a member text (or email) the club, then watch it arrive in Clubroom's staff inbox.</p>
 {notice}
+<section class="card" aria-labelledby="send-heading">
+<h2 id="send-heading">A member writes to the club</h2>
 <form method="post" action="/__sandbox__/inject">
-  <label>Member <select name="member">{rows}</select></label><br>
-  <label>Message <textarea name="text" rows="3" cols="60" required></textarea></label><br>
-  <label><input type="checkbox" name="email" value="1"> Send as an email</label>
-  <label>Subject <input type="text" name="subject"></label><br>
-  <button type="submit">Send to the club</button>
+  <label for="member">Member</label>
+  <select id="member" name="member">{rows}</select>
+  <label for="text">Message</label>
+  <textarea id="text" name="text" rows="3" required></textarea>
+  <label for="subject">Subject (emails only)</label>
+  <input type="text" id="subject" name="subject">
+  <p><input type="checkbox" id="email" name="email" value="1">
+  <label for="email" class="inline">Send as an email</label></p>
+  <button type="submit" class="btn btn-primary">Send to the club</button>
 </form>
-<h2>Sent by staff through ClubOS (Clubroom's replies)</h2>
-{_sent_table(state)}"""
-    return _page("ClubOS sandbox", body)
+</section>
+<section class="card" aria-labelledby="sent-heading">
+<h2 id="sent-heading">Sent by staff through ClubOS (Clubroom's replies)</h2>
+{_sent_table(state)}
+</section>"""
+    return _clubroom_page("ClubOS sandbox", body)
 
 
 def _sent_table(state: SandboxState) -> str:
@@ -321,4 +354,5 @@ def _sent_table(state: SandboxState) -> str:
         )
     if not rows:
         return "<p>Nothing yet. Reply to a member in Clubroom's staff inbox and it shows here.</p>"
-    return "<table><tr><th>To</th><th>By</th><th>Message (or subject)</th><th></th></tr>" + "".join(rows) + "</table>"
+    head = "<tr><th>To</th><th>By</th><th>Message (or subject)</th><th>Outcome</th></tr>"
+    return "<table>" + head + "".join(rows) + "</table>"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import secrets
 import threading
@@ -17,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode
 
@@ -35,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 _DELEGATE_PATH = re.compile(r"^/action/Delegate/(\d+)/url=(.*)$")
 _MAX_TEXT = 1600
+_SAVE_EVERY_SECONDS = 0.5
+_STYLESHEET = Path(__file__).resolve().parents[2] / "static" / "css" / "site.css"
 
 
 @dataclass
@@ -396,7 +400,12 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class SandboxServer:
-    """A running sandbox: `.url`, `.state`, and the control helpers (see tests/fixtures/clubos_sandbox.py)."""
+    """A running sandbox: `.url`, `.state`, and the control helpers (see tests/fixtures/clubos_sandbox.py).
+
+    With `state_file`, the club is loaded from that file when it exists (`fresh=True` starts from the
+    seeded club instead) and written back within half a second of every change and on stop, so a
+    restarted sandbox still agrees with what Clubroom synced from it.
+    """
 
     def __init__(
         self,
@@ -406,24 +415,35 @@ class SandboxServer:
         username: str = "clubroom.sync",
         password: str = "sandbox-password",  # noqa: S107 (the sandbox's documented default)
         seed_inbox: bool = True,
+        state_file: Path | None = None,
+        fresh: bool = False,
     ) -> None:
         self.state = SandboxState(
             username=username, password=password, seed_inbox=demo.seed_inbox if seed_inbox else None
         )
+        self.state_file = state_file
+        self.restored = False
+        if state_file is not None and not fresh:
+            self.restored = self._load(state_file)
+        self._saved_revision = self.state.revision if self.restored else -1
         self.app = ClubOSApp(self.state)
         self._httpd = _HTTPServer((host, port), self)
         self._thread: threading.Thread | None = None
+        self._saver: threading.Thread | None = None
+        self._stopping = threading.Event()
         bound_host, bound_port = self._httpd.server_address[:2]
         self.host, self.port = str(bound_host), int(bound_port)
         self.url = f"http://{self.host}:{self.port}"
 
     # --- lifecycle -------------------------------------------------------------------------------
     def start(self) -> SandboxServer:
+        self._start_saver()
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
+        self._start_saver()
         self._httpd.serve_forever(poll_interval=0.25)
 
     def stop(self) -> None:
@@ -431,6 +451,53 @@ class SandboxServer:
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._stopping.set()
+        if self._saver is not None:
+            self._saver.join(timeout=5)
+        self.save()
+
+    # --- persistence -----------------------------------------------------------------------------
+    def _load(self, path: Path) -> bool:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            self.state.restore(data)
+        except FileNotFoundError:
+            return False
+        except (OSError, ValueError) as exc:  # a damaged file: start from the seeded club, say so once
+            logger.warning("sandbox: ignoring the saved state in %s (%s); starting from the demo club", path, exc)
+            return False
+        return True
+
+    def save(self) -> bool:
+        """Write the club to `state_file` if it changed since the last write (atomically: temp + rename)."""
+        if self.state_file is None:
+            return False
+        with self.state.lock:
+            revision = self.state.revision
+            if revision == self._saved_revision:
+                return False
+            payload = json.dumps(self.state.snapshot(), separators=(",", ":"))
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.state_file.with_name(f".{self.state_file.name}.{os.getpid()}.tmp")
+        temporary.write_text(payload, encoding="utf-8")
+        temporary.replace(self.state_file)
+        self._saved_revision = revision
+        return True
+
+    def _start_saver(self) -> None:
+        if self.state_file is None or self._saver is not None:
+            return
+        self.save()  # the seeded club is on disk from the first second
+
+        def run() -> None:
+            while not self._stopping.wait(_SAVE_EVERY_SECONDS):
+                try:
+                    self.save()
+                except OSError as exc:
+                    logger.warning("sandbox: could not save its state to %s: %s", self.state_file, exc)
+
+        self._saver = threading.Thread(target=run, name="clubos-sandbox-saver", daemon=True)
+        self._saver.start()
 
     def __enter__(self) -> SandboxServer:
         return self.start()
@@ -483,6 +550,7 @@ class SandboxServer:
         """Make a member's mobile unable to receive texts (`dncStatus` other than OK)."""
         with self.state.lock:
             self.state.people[member_id].dnc_status = status
+            self.state.touch()
 
     def sends(self) -> list[SendRecord]:
         return self.state.send_log()
@@ -512,6 +580,9 @@ class SandboxServer:
     )  # fmt: skip
 
     def control(self, request: _Request) -> Response:
+        if request.path == "/__sandbox__/site.css" and request.method == "GET":
+            # The control page wears Clubroom's own stylesheet (the same file, no copy to drift).
+            return Response(body=_STYLESHEET.read_text(encoding="utf-8"), content_type="text/css;charset=UTF-8")
         if request.path in ("/__sandbox__", "/__sandbox__/") and request.method == "GET":
             sent = parse_qs(request.query).get("sent", [""])[0]
             with self.state.lock:

@@ -1,7 +1,8 @@
 """The sandbox's in-memory ClubOS: people, sessions, inbox lists, follow-up logs, faults and logs.
 
 Thread-safe: every public method takes the state's lock. Times are aware UTC datetimes; pages render
-them in the club's time zone like ClubOS does.
+them in the club's time zone like ClubOS does. `snapshot()`/`restore()` carry the club (people, lists,
+logs, sends, id counters) across restarts; sessions, faults and the request log are not kept.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,8 @@ PROFILE_FIELDS = {
     "followUpUser.homePhone": "home_phone",
     "followUpUser.workPhone": "work_phone",
 }
+
+SNAPSHOT_FORMAT = 1
 
 TEXT_PREFIX = "Text - Left Message - "
 EMAIL_PREFIX = "Email - Left Message - "
@@ -182,12 +185,15 @@ class SandboxState:
         self.time_zone = ZoneInfo(CLUB_TIME_ZONE)
         self._jwt_key = secrets.token_bytes(32)
         self._seed_inbox = seed_inbox
+        # Bumped by every change to what a snapshot holds: the saver writes only when it moved.
+        self.revision = 0
         self.reset()
 
     # --- setup ---------------------------------------------------------------------------------
     def reset(self) -> None:
         """Back to the freshly seeded club: no sessions, no faults, empty logs."""
         with self.lock:
+            self.revision += 1
             self.people: dict[int, Person] = {}
             self.sessions: dict[str, Session] = {}
             self.lists: dict[int, list[Message]] = {}
@@ -239,6 +245,7 @@ class SandboxState:
 
     def add_person(self, person: Person) -> Person:
         with self.lock:
+            self.revision += 1
             self.people[person.id] = person
             self.logs.setdefault(person.id, [])
             return person
@@ -310,6 +317,7 @@ class SandboxState:
             if owner_id not in self.lists:
                 raise KeyError(f"no inbox owner {owner_id}")
             at = at or self.now()
+            self.revision += 1
             message = Message(self.next_message_id, owner_id, member_id, inbound, channel, body, at, subject)
             self.next_message_id += 1
             self.lists[owner_id].append(message)
@@ -336,6 +344,7 @@ class SandboxState:
         self, *, member_id: int, at: datetime, author: str, icon: str, note: str, lead_type: str = "lead"
     ) -> LogEntry:
         with self.lock:
+            self.revision += 1
             entry = LogEntry(self._next_seq(), member_id, at, author, icon, note, lead_type)
             self.logs.setdefault(member_id, []).append(entry)
             return entry
@@ -538,8 +547,66 @@ class SandboxState:
 
     def record_send(self, record: SendRecord) -> None:
         with self.lock:
+            self.revision += 1  # a save also wrote the posted contact fields onto the person
             self.sends.append(record)
 
     def send_log(self) -> list[SendRecord]:
         with self.lock:
             return list(self.sends)
+
+    # --- persistence ---------------------------------------------------------------------------
+    def touch(self) -> None:
+        """Mark the club changed (for edits made straight on its objects, like a DNC status)."""
+        with self.lock:
+            self.revision += 1
+
+    def snapshot(self) -> dict[str, object]:
+        """The club as JSON-ready data: people, inbox lists, follow-up logs, sends and the id counters."""
+        with self.lock:
+            return {
+                "format": SNAPSHOT_FORMAT,
+                "next_message_id": self.next_message_id,
+                "seq": self._seq,
+                "people": [asdict(person) for person in self.people.values()],
+                "lists": {
+                    str(owner): [{**asdict(m), "created_at": m.created_at.isoformat()} for m in messages]
+                    for owner, messages in self.lists.items()
+                },
+                "logs": [
+                    {**asdict(entry), "occurred_at": entry.occurred_at.isoformat()}
+                    for entries in self.logs.values()
+                    for entry in entries
+                ],
+                "sends": [asdict(record) for record in self.sends],
+            }
+
+    def restore(self, data: dict[str, object]) -> None:
+        """Replace the club with a `snapshot()`; raises ValueError (state unchanged) if it is not one."""
+        try:
+            if data.get("format") != SNAPSHOT_FORMAT:
+                raise ValueError(f"unknown sandbox state format {data.get('format')!r}")
+            people = {int(p["id"]): Person(**p) for p in data["people"]}  # type: ignore[attr-defined]
+            lists = {
+                int(owner): [Message(**{**m, "created_at": datetime.fromisoformat(m["created_at"])}) for m in messages]
+                for owner, messages in data["lists"].items()  # type: ignore[attr-defined]
+            }
+            logs: dict[int, list[LogEntry]] = {person_id: [] for person_id in people}
+            for raw in data["logs"]:  # type: ignore[attr-defined]
+                entry = LogEntry(**{**raw, "occurred_at": datetime.fromisoformat(raw["occurred_at"])})
+                logs.setdefault(entry.member_id, []).append(entry)
+            sends = [
+                SendRecord(**{**raw, "form": [tuple(pair) for pair in raw["form"]]})
+                for raw in data["sends"]  # type: ignore[attr-defined]
+            ]
+            next_message_id, seq = int(data["next_message_id"]), int(data["seq"])  # type: ignore[call-overload]
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a sandbox state: {type(exc).__name__}: {exc}") from exc
+        with self.lock:
+            self.people, self.lists, self.logs, self.sends = people, lists, logs, sends
+            for owner in self.owner_ids():
+                self.lists.setdefault(owner, [])
+            self.next_message_id, self._seq = next_message_id, seq
+            self.sessions.clear()
+            self._list_cache.clear()
+            self._versions = {owner: self._versions.get(owner, 0) + 1 for owner in self.lists}
+            self.revision += 1

@@ -12,6 +12,12 @@ from clubos.services import session
 
 
 @pytest.fixture(autouse=True)
+def _sandbox_files_in_tmp(settings, tmp_path):
+    """The sandbox command's saved club and URL file live in the test's tmp dir, never the checkout's var/."""
+    settings.CLUBOS_SANDBOX_DIR = str(tmp_path / "sandbox")
+
+
+@pytest.fixture(autouse=True)
 def _fast_retries_and_a_fresh_session(settings):
     """Retries back off for hundredths of a second, and no test inherits another's ClubOS session."""
     settings.CLUBOS_SYNC_RETRY_BACKOFF = 0.01

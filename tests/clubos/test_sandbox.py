@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import signal
 import subprocess
@@ -396,10 +397,13 @@ def test_bulk_seed_serves_a_five_thousand_item_list(clubos_sandbox, browser):
     assert listed.text.count('class="delete-message') >= 5000
 
 
-def test_the_command_serves_the_sandbox_until_stopped(unused_tcp_port):
+def test_the_command_serves_the_sandbox_until_stopped(unused_tcp_port, tmp_path):
     root = Path(__file__).resolve().parents[2]
     command = [sys.executable, "manage.py", "clubos_sandbox", "--port", str(unused_tcp_port)]
-    process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {**os.environ, "CLUBOS_SANDBOX_DIR": str(tmp_path)}
+    process = subprocess.Popen(
+        command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         assert process.stdout is not None
         first_line = process.stdout.readline()
