@@ -10,6 +10,26 @@ PORT=${CLUBROOM_PORT:-8000}
 SANDBOX_PORT=${CLUBOS_SANDBOX_PORT:-8765}
 mkdir -p var
 
+# Set in the environment or in .env (which settings.py reads): then this script leaves it alone.
+is_set() { [ -n "${!1:-}" ] || { [ -f .env ] && grep -Eq "^[[:space:]]*(export[[:space:]]+)?$1=" .env; }; }
+
+# A demo shows Clubroom's own error pages: Django's debug pages only when asked for (DJANGO_DEBUG=1).
+if ! is_set DJANGO_DEBUG; then
+  export DJANGO_DEBUG=0
+fi
+if [[ "${DJANGO_DEBUG:-0}" =~ ^(0|false|False|no|off)$ ]] && ! is_set DJANGO_SECRET_KEY; then
+  # Debug off refuses the development key (clubroom.E001): use a random key made once for this checkout.
+  if [ ! -s var/secret_key ]; then
+    (umask 077 && $PY -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key)
+  fi
+  DJANGO_SECRET_KEY="$(cat var/secret_key)"
+  export DJANGO_SECRET_KEY
+fi
+# make run serves plain HTTP: cookies marked Secure would never come back from the browser.
+if ! is_set DJANGO_SECURE_COOKIES; then
+  export DJANGO_SECURE_COOKIES=0
+fi
+
 pids=()
 stop_all() {
   trap - INT TERM EXIT
@@ -31,7 +51,17 @@ $PY manage.py collectstatic --noinput -v 0
 
 if [ "$start_sandbox" = 1 ]; then
   $PY manage.py clubos_sandbox --port "$SANDBOX_PORT" &
-  pids+=($!)
+  sandbox_pid=$!
+  pids+=("$sandbox_pid")
+  # The first sync runs as soon as daphne starts: wait until the sandbox answers, so it never
+  # starts with a "could not be reached" warning.
+  for _ in $(seq 1 150); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/${SANDBOX_PORT}") 2>/dev/null; then break; fi
+    if ! kill -0 "$sandbox_pid" 2>/dev/null; then
+      echo "The ClubOS sandbox did not start (is port ${SANDBOX_PORT} taken? set CLUBOS_SANDBOX_PORT)."; exit 1
+    fi
+    sleep 0.1
+  done
 fi
 
 if [ -n "${REDIS_URL:-}" ]; then
