@@ -401,9 +401,7 @@ def test_the_command_serves_the_sandbox_until_stopped(unused_tcp_port, tmp_path)
     root = Path(__file__).resolve().parents[2]
     command = [sys.executable, "manage.py", "clubos_sandbox", "--port", str(unused_tcp_port)]
     env = {**os.environ, "CLUBOS_SANDBOX_DIR": str(tmp_path)}
-    process = subprocess.Popen(
-        command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert process.stdout is not None
         first_line = process.stdout.readline()
