@@ -231,7 +231,8 @@ def test_nav_badge_counts_unread_on_every_page(member_client, member, other_memb
     services.message_send(sender=other_member, thread_id=thread.pk, body="b")
     content = member_client.get(reverse("accounts:directory")).content.decode()
     assert 'data-badge="messages"' in content
-    assert '<span class="badge" data-badge="messages" aria-label="unread messages">2</span>' in content
+    assert '<span class="badge" data-badge="messages">2</span><span class="visually-hidden"> unread</span>' in content
+    assert "<title>(2) Members · Clubroom</title>" in content
 
 
 @pytest.mark.parametrize("before", ["-1", "abc", "9" * 30, "0"])
