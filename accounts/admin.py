@@ -31,6 +31,9 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "display_name", "email", "role", "membership_status", "clubos_member_id", "is_staff")
     list_filter = ("role", "membership_status", "is_staff", "is_active")
     search_fields = ("username", "display_name", "first_name", "last_name", "email", "mobile_phone")
+    # Plain multiple selects for groups and permissions: Django's two-box widget (SelectFilter2.js) puts
+    # aria-label on role-less spans, a serious axe violation (tests/config/test_accessibility.py).
+    filter_horizontal = ()
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         ("Club profile", {"fields": ("role", *[f for f in PROFILE_FIELDS if f != "email"])}),
