@@ -55,7 +55,8 @@ def test_a_restarted_sandbox_serves_the_same_club_so_a_sync_finds_nothing_new(se
     with _server(state_file) as second:
         assert second.restored
         assert second.list_ids(CLUB) == ids_before
-        assert second.state.person(DANA.clubos_id).dnc_status == "DNC"
+        assert second.member_profile(DANA.clubos_id)
+        assert second.state.people[DANA.clubos_id].dnc_status == "DNC"
         # Everything Clubroom holds is still in ClubOS: nothing new, nothing missing.
         assert _sync(settings, second.url) == f"sync: fetched={listed} new=0 duplicates={listed} skipped=0 errors=0"
         # Ids go on from where the first run stopped, never reusing one Clubroom already has.
