@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from core.views import DocsView, SchemaView
 
@@ -10,6 +12,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("core.urls")),
+    # Browsers ask for /favicon.ico on pages without an icon link (the admin): not a 404 in the log each time.
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("messages/", include("messaging.urls")),

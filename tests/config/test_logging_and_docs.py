@@ -70,3 +70,9 @@ def test_api_docs_load_swagger_ui_from_this_server_not_a_cdn(client):
         assert asset.startswith("/static/"), asset
         assert finders.find(asset.removeprefix("/static/")), f"{asset} is not a local static file"
     assert "cdn" not in page.lower()
+
+
+def test_favicon_is_served_not_a_404(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert finders.find(response["Location"].removeprefix("/static/"))
