@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from inbox.services import clubos_message_sink
+from inbox.services.ingest import clubos_message_sink
 from messaging import services
 from messaging.models import Message, MessagingSettings
 from tests.accounts.factories import AdminFactory, StaffFactory
