@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts import demo
-from clubos import app_settings
+from clubos.app_settings import app_settings
 from clubos.sandbox import SandboxServer
 from tests.fixtures.clubos_sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME
 
@@ -41,7 +41,7 @@ def _sync(settings, url: str) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_restarted_sandbox_serves_the_same_club_so_a_sync_finds_nothing_new(settings, tmp_path):
-    from clubos import services
+    from clubos.services import session
 
     state_file = tmp_path / "clubos-sandbox.json"
     with _server(state_file) as first:
@@ -50,7 +50,7 @@ def test_a_restarted_sandbox_serves_the_same_club_so_a_sync_finds_nothing_new(se
         listed = first.listed()
         assert _sync(settings, first.url).startswith(f"sync: fetched={listed} new={listed} ")
         ids_before = first.list_ids(CLUB)
-    services.clubos_session_reset()
+    session.clubos_session_reset()
 
     with _server(state_file) as second:
         assert second.restored
@@ -114,7 +114,7 @@ def test_inject_finds_the_running_sandbox_without_url_and_sigterm_keeps_the_club
 
     process = _serve(first_port, sandbox_dir)
     try:
-        assert app_settings.sandbox_url_file().read_text().strip() == f"http://127.0.0.1:{first_port}"
+        assert app_settings.SANDBOX_URL_FILE.read_text().strip() == f"http://127.0.0.1:{first_port}"
         out = io.StringIO()
         call_command("clubos_sandbox", "inject", "--member", str(DANA.clubos_id), "--text", "no --url", stdout=out)
         message_id = int(out.getvalue().split()[1])
@@ -122,7 +122,7 @@ def test_inject_finds_the_running_sandbox_without_url_and_sigterm_keeps_the_club
         process.send_signal(signal.SIGTERM)  # what `make run` sends on Ctrl-C
         process.wait(timeout=10)
     assert process.returncode == 0
-    assert not app_settings.sandbox_url_file().exists()
+    assert not app_settings.SANDBOX_URL_FILE.exists()
     with pytest.raises(CommandError, match="no ClubOS sandbox answering"):
         call_command("clubos_sandbox", "inject", "--member", str(DANA.clubos_id), "--text", "x")
 
