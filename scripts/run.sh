@@ -25,9 +25,13 @@ if [[ "${DJANGO_DEBUG:-0}" =~ ^(0|false|False|no|off)$ ]] && ! is_set DJANGO_SEC
   DJANGO_SECRET_KEY="$(cat var/secret_key)"
   export DJANGO_SECRET_KEY
 fi
-# make run serves plain HTTP: cookies marked Secure would never come back from the browser.
+# make run serves plain HTTP: cookies marked Secure would never come back from the browser, and a
+# redirect to https would lead nowhere.
 if ! is_set DJANGO_SECURE_COOKIES; then
   export DJANGO_SECURE_COOKIES=0
+fi
+if ! is_set DJANGO_SECURE_SSL_REDIRECT; then
+  export DJANGO_SECURE_SSL_REDIRECT=0
 fi
 
 pids=()
