@@ -161,6 +161,8 @@ SITE: dict[str, Expect] = {
     "api/v1/clubos/sync/": Expect("401 403 403 200 200"),
     "api/schema/": Expect("401 200 200 200 200"),
     "api/docs/": Expect("302 200 200 200 200"),
+    # the icon for pages without an icon link (the admin): a redirect to the static SVG, for everyone
+    "favicon.ico": Expect("301 301 301 301 301"),
 }
 
 # Django admin. Members are not admin users (→ the admin sign-in page); staff see and change
