@@ -161,6 +161,9 @@ SITE: dict[str, Expect] = {
     "api/v1/clubos/sync/": Expect("401 403 403 200 200"),
     "api/schema/": Expect("401 200 200 200 200"),
     "api/docs/": Expect("302 200 200 200 200"),
+    # health for load balancers: no sign-in, nothing private in the answer
+    "healthz": Expect("200 200 200 200 200"),
+    "readyz": Expect("200 200 200 200 200"),
 }
 
 # Django admin. Members are not admin users (→ the admin sign-in page); staff see and change
