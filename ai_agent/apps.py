@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class AiAgentConfig(AppConfig):
     name = "ai_agent"
     verbose_name = "AI agent"
+
+    def ready(self) -> None:
+        from accounts.signals import demo_club_seeded
+        from inbox import panels
+        from inbox.signals import inbound_messages_received
+
+        from . import checks, receivers, selectors  # noqa: F401 (checks register themselves)
+
+        inbound_messages_received.connect(receivers.on_inbound_messages_received, dispatch_uid="ai_agent.inbound")
+        demo_club_seeded.connect(receivers.on_demo_club_seeded, dispatch_uid="ai_agent.demo")
+        panels.panel_register(
+            name="ai_agent",
+            template="ai_agent/_conversation_panel.html",
+            context=lambda request, conversation: selectors.conversation_panel(conversation_id=conversation.pk),
+            order=10,
+        )

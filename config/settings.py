@@ -238,7 +238,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clubroom API",
-    "DESCRIPTION": "Member direct messages, the staff inbox and ClubOS sync.",
+    "DESCRIPTION": "Member direct messages, the staff inbox, ClubOS sync and the AI agent.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from our own static files (the sidecar), not a CDN: the CSP allows 'self' only.
@@ -280,6 +280,8 @@ for _name, _cast in {
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+# "auto": OpenAI when OPENAI_API_KEY is set, else the embedded classifier; or "openai" / "embedded".
+AI_AGENT_BACKEND = env.str("AI_AGENT_BACKEND", default="auto")
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

@@ -67,7 +67,7 @@ class Prediction:
 class NaiveBayes:
     """Multinomial NB on binary features; char n-grams weighted down so words lead."""
 
-    def __init__(self, *, alpha: float = 0.3, char_weight: float = 0.35, lexicon_weight: float = 1.0) -> None:
+    def __init__(self, *, alpha: float = 0.3, char_weight: float = 0.35, lexicon_weight: float = 2.0) -> None:
         self.alpha = alpha
         self.char_weight = char_weight
         self.lexicon_weight = lexicon_weight
