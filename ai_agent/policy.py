@@ -90,7 +90,7 @@ _PRICE = re.compile(r"([$€£]\s?\d[\d,.]*|\b\d[\d,.]*\s?(€|eur|euros?|usd|do
 _PROMISES = re.compile(
     r"\b(refund(ed|s)?|reimburse\w*|money back|discount(ed|s)?|free (session|class|month|week|day|time|pt|"
     r"training|membership|pass|trial)s?|for free|on the house|on us|waive[ds]?|credit (your|the) account|"
-    r"complimentary|reembols\w*|devoluci[oó]n|devolver\w*|descuento\w*|gratis|sin coste)\b",
+    r"complimentary|reembols\w*|devoluci[oó]n|devol[vu]\w*|descuento\w*|gratis|sin coste)\b",
     re.I,
 )
 _POSES_AS_PERSON = re.compile(
@@ -121,8 +121,9 @@ def reply_problems(reply: str, *, club_facts: str, max_length: int) -> list[str]
         if _digits(match.group(0)) not in fact_digits:
             problems.append(f"phone number not in the club facts: {match.group(0).strip()}")
     for match in _PRICE.finditer(text):
-        if match.group(0).strip().lower() not in facts_lower:
-            problems.append(f"price not in the club facts: {match.group(0).strip()}")
+        price = match.group(0).strip().rstrip(".,").lower()
+        if price not in facts_lower:
+            problems.append(f"price not in the club facts: {price}")
     if _PROMISES.search(text):
         problems.append("promises a refund, discount or something for free")
     if _POSES_AS_PERSON.search(text):

@@ -20,7 +20,12 @@ from django.test import Client
 from config.celery import app as celery_app
 from tests.accounts.factories import AdminFactory, MemberFactory, StaffFactory
 
-pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.clubos_sandbox", "tests.fixtures.outages"]
+pytest_plugins = [
+    "tests.fixtures.clock",
+    "tests.fixtures.clubos_sandbox",
+    "tests.fixtures.outages",
+    "tests.fixtures.openai_stub",
+]
 
 # Project packages whose module-level functools caches (lru_cache / cache) are cleared around each test.
 PROJECT_PACKAGES = ("config", "core", "accounts", "realtime", "messaging", "inbox", "clubos", "ai_agent")
