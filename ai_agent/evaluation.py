@@ -39,7 +39,8 @@ class EvalResult:
 
     @property
     def macro_f1(self) -> float:
-        rows = [v for v in self.per_intent().values() if v[3] or v[0]]
+        seen = set(self.gold) | set(self.predicted)
+        rows = [v for intent, v in self.per_intent().items() if intent in seen]
         return sum(r[2] for r in rows) / len(rows) if rows else 0.0
 
     def confusion(self) -> dict[str, dict[str, int]]:

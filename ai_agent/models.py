@@ -119,6 +119,10 @@ class Decision(models.Model):
         InboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The reply that went out (auto-replied, or a suggestion staff sent).",
     )  # fmt: skip
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged",
+        help_text="The later message of the same burst whose decision answers for this one.",
+    )  # fmt: skip
     suggestion_outcome = models.CharField(max_length=16, choices=SuggestionOutcome.choices, blank=True)
     outcome_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -87,22 +87,12 @@ def inbound_messages_accept(*, message_ids: Sequence[int]) -> dict[int, list[int
 # --- Deciding on a burst -----------------------------------------------------------------------------------
 
 
-def _burst_text(conversation_id: int, target: InboxMessage) -> tuple[str, list[int]]:
-    """The member's unanswered messages up to `target` (oldest first): one burst, one answer."""
-    last_outbound = (
-        InboxMessage.objects.filter(conversation_id=conversation_id, direction=Direction.OUTBOUND)
-        .order_by("-sent_at", "-pk")
-        .values_list("sent_at", flat=True)
-        .first()
-    )
-    burst = InboxMessage.objects.filter(
-        conversation_id=conversation_id, direction=Direction.INBOUND, sent_at__lte=target.sent_at
-    )
-    if last_outbound is not None:
-        burst = burst.filter(sent_at__gt=last_outbound)
-    rows = list(burst.order_by("-sent_at", "-pk")[:BURST_MAX_MESSAGES])[::-1] or [target]
-    if target.pk not in {m.pk for m in rows}:
-        rows.append(target)
+def _burst_text(target: Decision) -> tuple[str, list[int]]:
+    """The member's burst, oldest first: the target message and those merged into it (at most 5)."""
+    rows = list(
+        InboxMessage.objects.filter(Q(pk=target.message_id) | Q(ai_decision__merged_into=target))
+        .order_by("-sent_at", "-pk")[:BURST_MAX_MESSAGES]
+    )[::-1]
     return "\n".join(m.body.strip() for m in rows), [m.pk for m in rows]
 
 
@@ -143,9 +133,9 @@ def burst_process(*, conversation_id: int, message_ids: Sequence[int]) -> Decisi
         and Decision.objects.filter(message=newest_inbound).exists()
     ):
         # A later message of the same burst has its own task: it answers for these too.
-        _merge(pending, into=newest_inbound.pk)
+        _merge(pending, into=Decision.objects.get(message=newest_inbound))
         return None
-    _merge(pending[:-1], into=target.message_id)
+    _merge(pending[:-1], into=target)
 
     now = timezone.now()
     claimed = Decision.objects.filter(
@@ -159,7 +149,7 @@ def burst_process(*, conversation_id: int, message_ids: Sequence[int]) -> Decisi
         return _record(target.pk, verdict=Verdict(DecisionKind.SKIPPED, Reason.DISABLED))
 
     conversation = Conversation.objects.select_related("contact__user").get(pk=conversation_id)
-    text, burst_ids = _burst_text(conversation_id, target.message)
+    text, burst_ids = _burst_text(target)
     context = _context(config, conversation, burst_ids)
     backend = get_backend()
     started = time.monotonic()
@@ -186,13 +176,14 @@ def burst_process(*, conversation_id: int, message_ids: Sequence[int]) -> Decisi
     return decision
 
 
-def _merge(decisions: Sequence[Decision], *, into: int) -> None:
+def _merge(decisions: Sequence[Decision], *, into: Decision) -> None:
     if not decisions:
         return
     Decision.objects.filter(pk__in=[d.pk for d in decisions], decision=DecisionKind.PENDING).update(
         decision=DecisionKind.SKIPPED,
         reason=Reason.MERGED,
-        detail=f"answered with message #{into}",
+        merged_into=into,
+        detail=f"answered with message #{into.message_id}",
         decided_at=timezone.now(),
     )
 
