@@ -72,13 +72,15 @@ class DecisionSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class _StaffAPI:
-    # Token first so an anonymous request gets 401 with a WWW-Authenticate header, not 403.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated, IsInboxStaff]
+# Token first so an anonymous request gets 401 with a WWW-Authenticate header, not 403.
+STAFF_AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+STAFF_PERMISSIONS = [IsAuthenticated, IsInboxStaff]
 
 
-class StatsView(_StaffAPI, APIView):
+class StatsView(APIView):
+    authentication_classes = STAFF_AUTHENTICATION
+    permission_classes = STAFF_PERMISSIONS
+
     @extend_schema(responses=StatsSerializer, summary="AI agent stats")
     def get(self, request: Request) -> Response:
         return Response(StatsSerializer(selectors.agent_stats()).data)
@@ -105,7 +107,9 @@ class DecisionFilterSerializer(serializers.Serializer):
         OpenApiParameter("date", OpenApiTypes.DATE),
     ],
 )
-class DecisionListView(_StaffAPI, ListAPIView):
+class DecisionListView(ListAPIView):
+    authentication_classes = STAFF_AUTHENTICATION
+    permission_classes = STAFF_PERMISSIONS
     serializer_class = DecisionSerializer
     pagination_class = DecisionPagination
 

@@ -21,5 +21,9 @@ def check_backend(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
             )
         ]
     if choice not in ("auto", "openai", "embedded") and "." not in choice:
-        return [checks.Error(f"AI_AGENT_BACKEND={choice!r} is not auto, openai, embedded or a dotted path.", id="ai_agent.E002")]
+        return [
+            checks.Error(
+                f"AI_AGENT_BACKEND={choice!r} is not auto, openai, embedded or a dotted path.", id="ai_agent.E002"
+            )
+        ]
     return []

@@ -21,7 +21,9 @@ class EvalResult:
 
     @property
     def accuracy(self) -> float:
-        return sum(g == p for g, p in zip(self.gold, self.predicted, strict=True)) / len(self.gold) if self.gold else 0.0
+        return (
+            sum(g == p for g, p in zip(self.gold, self.predicted, strict=True)) / len(self.gold) if self.gold else 0.0
+        )
 
     def per_intent(self) -> dict[str, tuple[float, float, float, int]]:
         """intent -> (precision, recall, f1, support) over the 11 intents."""

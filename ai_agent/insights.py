@@ -30,7 +30,7 @@ _PRIORITY = [
     Intent.PRAISE,
     Intent.SPAM,
 ]
-_NEXT_STEP = {
+_NEXT_STEP: dict[str, tuple[str, int | None]] = {
     Intent.REQUIRES_HUMAN_RESPONSE: ("A manager should reply personally; do not leave it to the agent.", 0),
     Intent.COMPLAINT: ("Apologise, look into the issue and tell the member what will change.", 1),
     Intent.APPOINTMENT_CANCELLATION: ("Cancel or move the booking in the booking system and confirm it.", 0),

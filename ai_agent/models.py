@@ -52,13 +52,13 @@ class AgentSettings(models.Model):
     def __str__(self) -> str:
         return f"AI agent: {self.get_mode_display()}"
 
-    def clean(self) -> None:
-        if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
-            raise ValidationError("Set both ends of the quiet hours, or neither.")
-
     def save(self, *args: object, **kwargs: object) -> None:
         self.pk = 1
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> None:
+        if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
+            raise ValidationError("Set both ends of the quiet hours, or neither.")
 
 
 class DecisionKind(models.TextChoices):

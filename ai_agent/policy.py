@@ -90,7 +90,8 @@ _PRICE = re.compile(r"([$€£]\s?\d[\d,.]*|\b\d[\d,.]*\s?(€|eur|euros?|usd|do
 _PROMISES = re.compile(
     r"\b(refund(ed|s)?|reimburse\w*|money back|discount(ed|s)?|free (session|class|month|week|day|time|pt|"
     r"training|membership|pass|trial)s?|for free|on the house|on us|waive[ds]?|credit (your|the) account|"
-    r"\d+ (free|gratis)|(months?|weeks?|days?|sessions?|classes?|pt) (for )?free|free of charge|complimentary|reembols\w*|devoluci[oó]n|devol[vu]\w*|descuento\w*|gratis|sin coste)\b",
+    r"\d+ (free|gratis)|(months?|weeks?|days?|sessions?|classes?|pt) (for )?free|free of charge|complimentary|"
+    r"reembols\w*|devoluci[oó]n|devol[vu]\w*|descuento\w*|gratis|sin coste)\b",
     re.I,
 )
 _POSES_AS_PERSON = re.compile(

@@ -93,9 +93,7 @@ def agent_stats(*, now: datetime | None = None) -> AgentStats:
         sent=Count("pk", filter=Q(suggestion_outcome=SuggestionOutcome.SENT)),
         edited=Count("pk", filter=Q(suggestion_outcome=SuggestionOutcome.EDITED)),
         discarded=Count("pk", filter=Q(suggestion_outcome=SuggestionOutcome.DISCARDED)),
-        awaiting=Count(
-            "pk", filter=Q(decision=DecisionKind.SUGGESTED, suggestion_outcome="") & ~Q(reply="")
-        ),
+        awaiting=Count("pk", filter=Q(decision=DecisionKind.SUGGESTED, suggestion_outcome="") & ~Q(reply="")),
     )
     by_reason: dict[str, dict[str, int]] = {DecisionKind.SKIPPED: {}, DecisionKind.SUGGESTED: {}}
     for row in (
@@ -137,7 +135,9 @@ def agent_stats(*, now: datetime | None = None) -> AgentStats:
 def conversation_panel(*, conversation_id: int) -> dict[str, Any]:
     """What the inbox conversation page shows of the agent: the open suggestion, recent decisions, the insight."""
     decisions = list(
-        Decision.objects.filter(conversation_id=conversation_id).select_related("outcome_by").order_by("-created_at", "-pk")[:5]
+        Decision.objects.filter(conversation_id=conversation_id)
+        .select_related("outcome_by")
+        .order_by("-created_at", "-pk")[:5]
     )
     suggestion = next((d for d in decisions if d.awaits_staff), None)
     insight = ThreadInsight.objects.filter(conversation_id=conversation_id).first()

@@ -90,8 +90,9 @@ def inbound_messages_accept(*, message_ids: Sequence[int]) -> dict[int, list[int
 def _burst_text(target: Decision) -> tuple[str, list[int]]:
     """The member's burst, oldest first: the target message and those merged into it (at most 5)."""
     rows = list(
-        InboxMessage.objects.filter(Q(pk=target.message_id) | Q(ai_decision__merged_into=target))
-        .order_by("-sent_at", "-pk")[:BURST_MAX_MESSAGES]
+        InboxMessage.objects.filter(Q(pk=target.message_id) | Q(ai_decision__merged_into=target)).order_by(
+            "-sent_at", "-pk"
+        )[:BURST_MAX_MESSAGES]
     )[::-1]
     return "\n".join(m.body.strip() for m in rows), [m.pk for m in rows]
 
@@ -128,9 +129,12 @@ def burst_process(*, conversation_id: int, message_ids: Sequence[int]) -> Decisi
         .first()
     )
     target = pending[-1]
-    if newest_inbound is not None and newest_inbound.pk != target.message_id and (
-        newest_inbound.sent_at > target.message.sent_at
-        and Decision.objects.filter(message=newest_inbound).exists()
+    if (
+        newest_inbound is not None
+        and newest_inbound.pk != target.message_id
+        and (
+            newest_inbound.sent_at > target.message.sent_at and Decision.objects.filter(message=newest_inbound).exists()
+        )
     ):
         # A later message of the same burst has its own task: it answers for these too.
         _merge(pending, into=Decision.objects.get(message=newest_inbound))
@@ -368,7 +372,11 @@ def insight_refresh(*, conversation_id: int) -> ThreadInsight | None:
         return None
     insight, _ = ThreadInsight.objects.select_for_update().get_or_create(conversation=conversation)
     data = insights.insight_compute(conversation=conversation, today=timezone.localdate())
-    if data.last_message_id == insight.last_message_id and insight.refreshed_at is not None and data.label == insight.label:
+    if (
+        data.last_message_id == insight.last_message_id
+        and insight.refreshed_at is not None
+        and data.label == insight.label
+    ):
         return insight
     insight.summary = data.summary
     insight.label = data.label

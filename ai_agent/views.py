@@ -46,7 +46,7 @@ def suggestion_act(request: HttpRequest, decision_id: int) -> HttpResponse:
     decision = get_object_or_404(Decision, pk=decision_id)
     form = SuggestionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("inbox:conversation_detail", conversation_id=decision.conversation_id)
     try:
         if form.cleaned_data["action"] == "send":

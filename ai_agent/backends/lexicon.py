@@ -11,87 +11,88 @@ import re
 
 from .textmodel import normalize
 
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.strip() for w in text.split("|") if w.strip())
+
+
 LEXICON: dict[str, tuple[str, ...]] = {
-    "positive": (
-        "love", "loved", "loving", "great", "amazing", "awesome", "best", "fantastic", "brilliant", "legend",
-        "hero", "incredible", "gorgeous", "superb", "excellent", "wonderful", "thanks", "thank", "thx", "ty",
-        "kudos", "shoutout", "appreciate", "appreciated", "impressed", "spotless", "friendly", "helpful", "cute",
-        "nice", "lovely", "perfect", "stunning", "beautiful", "delighted", "happy", "glad", "grateful",
-        "changing", "fire", "slaps", "goat", "smashed", "finally", "paid off", "genial", "geniales", "gracias",
-        "encanta", "increible", "espectacular", "sois", "maravilla", "mejor", "mejores", "touch", "better",
-        "highlight", "difference", "surprise", "renewed", "keep doing",
+    "positive": _words(
+        "love | loved | loving | great | amazing | awesome | best | fantastic | brilliant | legend | hero | "
+        "incredible | gorgeous | superb | excellent | wonderful | thanks | thank | thx | ty | kudos | shoutout | "
+        "appreciate | appreciated | impressed | spotless | friendly | helpful | cute | nice | lovely | perfect | "
+        "stunning | beautiful | delighted | happy | glad | grateful | changing | fire | slaps | goat | smashed | "
+        "finally | paid off | genial | geniales | gracias | encanta | increible | espectacular | sois | maravilla "
+        "| mejor | mejores | touch | better | highlight | difference | surprise | renewed | keep doing"
     ),
-    "negative": (
-        "broken", "dirty", "filthy", "rude", "again", "always", "never", "useless", "ridiculous", "annoying",
-        "annoyed", "cloudy", "reeks", "stinks", "smell", "smells", "forever", "queue", "stuck", "ate",
-        "messed", "hogging", "crammed", "sense", "unacceptable", "disappointed", "disappointing", "terrible",
-        "awful", "worst", "gross", "mouldy", "moldy", "freezing", "cold", "overcrowded", "crowded", "fed",
-        "frustrating", "frustrated", "unprofessional", "aggressively", "unnecessary", "cut", "without",
-        "announcement", "notice", "literally", "tiny", "diminutos", "sucios", "harto", "desastre", "tarde",
-        "nunca", "siempre", "otra", "rota", "roto", "no funciona", "late", "keep", "getting old", "dont care",
-        "didn't", "doesn't", "won't open", "didnt", "out of", "why do", "why does", "not great", "not happy",
-        "fault", "cramped", "limit", "only go",
+    "negative": _words(
+        "broken | dirty | filthy | rude | again | always | never | useless | ridiculous | annoying | annoyed | "
+        "cloudy | reeks | stinks | smell | smells | forever | queue | stuck | ate | messed | hogging | crammed | "
+        "sense | unacceptable | disappointed | disappointing | terrible | awful | worst | gross | mouldy | moldy "
+        "| freezing | cold | overcrowded | crowded | fed | frustrating | frustrated | unprofessional | "
+        "aggressively | unnecessary | cut | without | announcement | notice | literally | tiny | diminutos | "
+        "sucios | harto | desastre | tarde | nunca | siempre | otra | rota | roto | no funciona | late | keep | "
+        "getting old | dont care | didn't | doesn't | won't open | didnt | out of | why do | why does | not great "
+        "| not happy | fault | cramped | limit | only go"
     ),
-    "cancel": (
-        "cancel", "cancelling", "canceling", "cancelled", "cant make", "can't make", "cannot make", "won't make",
-        "wont make", "bail", "move", "moved", "reschedule", "rearrange", "push", "postpone", "swap", "switch",
-        "instead", "remove me", "take me off", "drop me", "give my spot", "give away", "clash", "clashes",
-        "can't come", "cant come", "can't do", "cant do", "won't be able", "wont be able", "unbook", "off the list",
-        "anular", "cancelar", "cancelen", "anulen", "cambiar", "mover", "no puedo", "no voy", "make it",
-        "double booked", "free up", "away on",
+    "cancel": _words(
+        "cancel | cancelling | canceling | cancelled | cant make | can't make | cannot make | won't make | wont "
+        "make | bail | move | moved | reschedule | rearrange | push | postpone | swap | switch | instead | remove "
+        "me | take me off | drop me | give my spot | give away | clash | clashes | can't come | cant come | can't "
+        "do | cant do | won't be able | wont be able | unbook | off the list | anular | cancelar | cancelen | "
+        "anulen | cambiar | mover | no puedo | no voy | make it | double booked | free up | away on"
     ),
-    "book": (
-        "book", "booking", "reserve", "reservation", "spot", "spots", "sign me up", "sign up", "put me down",
-        "fit me in", "set me up", "arrange", "openings", "opening", "availability", "available", "appointment",
-        "schedule a", "slot", "slots", "waitlist", "try", "follow-up", "follow up", "consult", "session",
-        "reservar", "reserven", "apuntar", "apuntame", "cita", "hueco", "plaza", "set up a meeting", "lesson",
-        "private", "1-on-1", "one on one", "tour", "screen", "fit", "can i get a", "can u fit",
+    "book": _words(
+        "book | booking | reserve | reservation | spot | spots | sign me up | sign up | put me down | fit me in | "
+        "set me up | arrange | openings | opening | availability | available | appointment | schedule a | slot | "
+        "slots | waitlist | try | follow-up | follow up | consult | session | reservar | reserven | apuntar | "
+        "apuntame | cita | hueco | plaza | set up a meeting | lesson | private | 1-on-1 | one on one | tour | "
+        "screen | fit | can i get a | can u fit"
     ),
-    "billing": (
-        "charge", "charged", "charges", "charging", "bill", "billed", "billing", "invoice", "payment", "payments",
-        "pay", "paid", "card", "refund", "fee", "fees", "dues", "statement", "statements", "autopay",
-        "installment", "installments", "interest", "credit", "receipt", "transfer", "direct debit", "balance",
-        "account", "price", "cost", "tip", "prepaid", "unpaid", "overdue", "bank", "renewal", "renew",
-        "cobran", "cobrar", "cobrado", "pago", "pagar", "tarjeta", "factura", "recibo", "comision", "cuota",
-        "_money_",
+    "billing": _words(
+        "charge | charged | charges | charging | bill | billed | billing | invoice | payment | payments | pay | "
+        "paid | card | refund | fee | fees | dues | statement | statements | autopay | installment | installments "
+        "| interest | credit | receipt | transfer | direct debit | balance | account | price | cost | tip | "
+        "prepaid | unpaid | overdue | bank | renewal | renew | cobran | cobrar | cobrado | pago | pagar | tarjeta "
+        "| factura | recibo | comision | cuota | _money_"
     ),
-    "membership": (
-        "membership", "memberships", "member", "members", "plan", "plans", "pass", "passes", "guest", "fob",
-        "wristband", "freeze", "frozen", "trial", "rejoin", "join", "joining", "rate", "contract", "commitment",
-        "family", "student", "upgrade", "downgrade", "off-peak", "off peak", "tier", "access", "day pass",
-        "socio", "socia", "alta", "abono", "plan", "contrato", "membresia", "matricula", "permanencia",
+    "membership": _words(
+        "membership | memberships | member | members | plan | plans | pass | passes | guest | fob | wristband | "
+        "freeze | frozen | trial | rejoin | join | joining | rate | contract | commitment | family | student | "
+        "upgrade | downgrade | off-peak | off peak | tier | access | day pass | socio | socia | alta | abono | "
+        "plan | contrato | membresia | matricula | permanencia"
     ),
-    "schedule": (
-        "time", "times", "hours", "open", "opens", "close", "closes", "closed", "when", "whens", "timetable",
-        "schedule", "tonight", "holidays", "holiday", "summer", "weekend", "weekday", "early", "late", "still on",
-        "what time", "at what", "how late", "how early", "horario", "hora", "abren", "cierran", "festivo",
-        "_time_", "this week", "on at", "quiet hour", "kick in", "lights",
+    "schedule": _words(
+        "time | times | hours | open | opens | close | closes | closed | when | whens | timetable | schedule | "
+        "tonight | holidays | holiday | summer | weekend | weekday | early | late | still on | what time | at "
+        "what | how late | how early | horario | hora | abren | cierran | festivo | _time_ | this week | on at | "
+        "quiet hour | kick in | lights"
     ),
-    "training": (
-        "sets", "reps", "protein", "squat", "squats", "pullups", "pull-ups", "treadmill", "form", "muscle",
-        "muscles", "cardio", "stretching", "stretch", "mobility", "warm", "rest", "technique", "progress",
-        "heart", "zones", "routine", "program", "programme", "exercise", "exercises", "workout", "lifting",
-        "lift", "strength", "weight loss", "core", "legs", "glutes", "deadlift", "bench", "tips", "advice",
-        "recommend", "good for", "better for", "should i", "how do i", "how many", "how much", "incline",
-        "foam", "rollers", "gloves", "suspension", "sled", "kettlebell", "entrenar", "rutina", "series",
-        "repeticiones", "fuerza", "ejercicios", "tecnica", "entrenador", "point of", "complement", "zones",
+    "training": _words(
+        "sets | reps | protein | squat | squats | pullups | pull-ups | treadmill | form | muscle | muscles | "
+        "cardio | stretching | stretch | mobility | warm | rest | technique | progress | heart | zones | routine "
+        "| program | programme | exercise | exercises | workout | lifting | lift | strength | weight loss | core "
+        "| legs | glutes | deadlift | bench | tips | advice | recommend | good for | better for | should i | how "
+        "do i | how many | how much | incline | foam | rollers | gloves | suspension | sled | kettlebell | "
+        "entrenar | rutina | series | repeticiones | fuerza | ejercicios | tecnica | entrenador | point of | "
+        "complement | zones"
     ),
-    "spam": (
-        "_url_", "_phone_", "txt", "only", "offer", "verify", "claim", "win", "winner", "won", "free", "off",
-        "whatsapp", "telegram", "stream", "followers", "collab", "catalogue", "catalog", "wholesale",
-        "manufacturer", "moq", "unusual", "sign-in", "tax", "irs", "crypto", "bitcoin", "casino", "prize",
-        "selected", "fee", "overdue", "disconnected", "immediately", "urgent", "dear sir", "madam",
-        "influencer", "media kit", "promo", "mixtape", "dropped", "soundcloud", "gana", "dia", "escribenos",
-        "premio", "oferta", "reunion", "lost your number", "add me", "resale", "reselling", "codes",
+    "spam": _words(
+        "_url_ | _phone_ | txt | only | offer | verify | claim | win | winner | won | free | off | whatsapp | "
+        "telegram | stream | followers | collab | catalogue | catalog | wholesale | manufacturer | moq | unusual "
+        "| sign-in | tax | irs | crypto | bitcoin | casino | prize | selected | fee | overdue | disconnected | "
+        "immediately | urgent | dear sir | madam | influencer | media kit | promo | mixtape | dropped | "
+        "soundcloud | gana | dia | escribenos | premio | oferta | reunion | lost your number | add me | resale | "
+        "reselling | codes"
     ),
-    "human": (
-        "injured", "injury", "hurt", "hospital", "doctor", "medical", "diabetic", "hypo", "mental", "therapist",
-        "harass", "harassed", "harassment", "discrimination", "lawyer", "solicitor", "legal", "police",
-        "insurer", "incident", "hacked", "stolen", "debt", "collector", "gdpr", "rgpd", "datos", "divorce",
-        "unsafe", "safe", "photos", "changing room", "close", "transfer", "hold my payments", "stop trying",
-        "ignore", "pretend", "code", "door code", "logs", "don't log", "dont log", "note to ai", "head office",
-        "other member", "any other member", "liability", "manager", "consent", "lesion", "acoso", "denuncia",
-        "hard time", "break", "collapsed", "fainted", "bleeding", "pain", "emergency", "call me",
+    "human": _words(
+        "injured | injury | hurt | hospital | doctor | medical | diabetic | hypo | mental | therapist | harass | "
+        "harassed | harassment | discrimination | lawyer | solicitor | legal | police | insurer | incident | "
+        "hacked | stolen | debt | collector | gdpr | rgpd | datos | divorce | unsafe | safe | photos | changing "
+        "room | close | transfer | hold my payments | stop trying | ignore | pretend | code | door code | logs | "
+        "don't log | dont log | note to ai | head office | other member | any other member | liability | manager "
+        "| consent | lesion | acoso | denuncia | hard time | break | collapsed | fainted | bleeding | pain | "
+        "emergency | call me"
     ),
 }
 
@@ -125,8 +126,10 @@ _HUMAN_RULES = [
     r"\b(message|messages|phone|number|numbers|email|emails|address|details|data)\b",
     r"\bolvida (tus|las) instrucciones|ignora (tus|las) (reglas|instrucciones)",
     # Cancelling / transferring a membership, refunds and disputes that need a decision.
-    r"\b(cancel|close|terminate|end|quit|stop)\b.{0,25}\b(my|our|both|the)\b.{0,20}\b(membership|memberships|contract)",
-    r"\btransfer\b.{0,25}\bmembership|\bmembership\b.{0,30}\bto my (brother|sister|son|daughter|wife|husband|partner|friend)",
+    r"\b(cancel|close|terminate|end|quit|stop)\b.{0,25}\b(my|our|both|the)\b.{0,20}"
+    r"\b(membership|memberships|contract)",
+    r"\btransfer\b.{0,25}\bmembership|"
+    r"\bmembership\b.{0,30}\bto my (brother|sister|son|daughter|wife|husband|partner|friend)",
     r"\b(chargeback|dispute|disputing|reverse the charge|money back|full refund)\b",
     r"\b(darme de baja|dar de baja|cancelar mi (membresia|contrato|cuota|abono))\b",
     # Injury, medical, mental health, safety, harassment, legal, data and account security.
@@ -137,7 +140,8 @@ _HUMAN_RULES = [
     r"\b(photos?|filming|recording|camera|phone)\b.{0,40}\b(changing room|locker room|cubicle|shower)",
     r"\b(lawyer|solicitor|attorney|legal action|sue\b|lawsuit|police report|court claim|insurer|incident report)",
     r"\b(gdpr|rgpd|delete (all )?my (personal )?data|erase my data|eliminen .{0,20}datos|borren .{0,20}datos)",
-    r"\b(hacked|identity (was )?stolen|someone (used|logged into|booked .{0,20} in my name)|changed my (email|password))",
+    r"\b(hacked|identity (was )?stolen|someone (used|logged into|booked .{0,20} in my name)|"
+    r"changed my (email|password))",
     r"\b(debt collector|collections agency)",
     r"\b(stop (trying to )?(charging|charge|taking payments)|hold my payments)",
     r"\b(lesion|me lesione|acoso|acosando|denuncia|abogado)",

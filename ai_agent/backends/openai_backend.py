@@ -136,10 +136,10 @@ class OpenAIBackend:
         attempt = 0
         while True:
             try:
-                completion = self.client.chat.completions.create(
+                completion = self.client.chat.completions.create(  # type: ignore[call-overload]
                     model=self.model,
-                    messages=messages,  # type: ignore[arg-type]
-                    response_format={"type": "json_schema", "json_schema": RESPONSE_SCHEMA},  # type: ignore[typeddict-item]
+                    messages=messages,
+                    response_format={"type": "json_schema", "json_schema": RESPONSE_SCHEMA},
                     temperature=0,
                 )
                 break

@@ -5,6 +5,7 @@ Deterministic: the same training pairs always give the same model. No numpy, no 
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -12,7 +13,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-_URL = re.compile(r"(https?://\S+|www\.\S+|\b[\w-]+(\.[\w-]+)*\.(com|net|org|biz|shop|co|io|ly|info|xyz|gov|us|uk|me)\b\S*)")
+_URL = re.compile(
+    r"(https?://\S+|www\.\S+|\b[\w-]+(\.[\w-]+)*\.(com|net|org|biz|shop|co|io|ly|info|xyz|gov|us|uk|me)\b\S*)"
+)
 _PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
 _MONEY = re.compile(r"[$€£]\s?\d[\d,.]*|\d[\d,.]*\s?(€|euros?|dollars?|bucks)\b")
 _TIME = re.compile(r"\b\d{1,2}([:.]\d{2})?\s?(am|pm)\b|\b\d{1,2}:\d{2}\b")
@@ -20,8 +23,62 @@ _NUMBER = re.compile(r"\d+")
 _WORD = re.compile(r"[a-zñ_']+")
 
 STOPWORDS = frozenset(
-    "a an the i me my we our you your u ur it its is are was be to of in on at for and or so this that "
-    "im i'm i've i'd hi hello hey pls please thanks thank el la los las de del y o en un una que me mi".split()
+    [
+        "a",
+        "an",
+        "the",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "u",
+        "ur",
+        "it",
+        "its",
+        "is",
+        "are",
+        "was",
+        "be",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "and",
+        "or",
+        "so",
+        "this",
+        "that",
+        "im",
+        "i'm",
+        "i've",
+        "i'd",
+        "hi",
+        "hello",
+        "hey",
+        "pls",
+        "please",
+        "thanks",
+        "thank",
+        "el",
+        "la",
+        "los",
+        "las",
+        "de",
+        "del",
+        "y",
+        "o",
+        "en",
+        "un",
+        "una",
+        "que",
+        "me",
+        "mi",
+    ]
 )
 
 
@@ -43,7 +100,7 @@ def features(text: str) -> list[str]:
     normalized = normalize(text)
     words = _WORD.findall(normalized)
     feats = [f"w:{w}" for w in words if w not in STOPWORDS]
-    feats += [f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+    feats += [f"b:{a}_{b}" for a, b in itertools.pairwise(words)]
     for w in words:
         if w.startswith("_") or len(w) < 4:
             continue

@@ -24,7 +24,8 @@ def test_ai_eval_prints_per_intent_figures_the_confusion_and_the_summary_line():
     lines = out.getvalue().strip().splitlines()
     match = LAST_LINE.match(lines[-1])
     assert match, lines[-1]
-    assert float(match.group(2)) >= 0.90 and match.group(3) == "0"
+    assert float(match.group(2)) >= 0.90
+    assert match.group(3) == "0"
     assert any(line.startswith("requires_human_response") for line in lines)
     assert any(line.startswith("confusion") for line in lines)
 

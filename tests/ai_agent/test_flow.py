@@ -27,6 +27,10 @@ def _decision(message: InboxMessage) -> Decision:
     return Decision.objects.get(message=message)
 
 
+def _olivias_conversation() -> Conversation:
+    return ConversationFactory.create(contact=ContactFactory.create(clubos_id=OLIVIA.clubos_id))
+
+
 def _ai_messages() -> list[InboxMessage]:
     return list(InboxMessage.objects.filter(author_kind="ai"))
 
@@ -41,8 +45,13 @@ def test_a_question_is_answered_through_clubos_authored_by_the_ai(agent, clubos_
     [reply] = _ai_messages()
     assert (decision.decision, decision.reason, decision.intent) == ("auto_replied", "auto", "question_about_schedule")
     assert decision.outbound_message == reply
-    assert (reply.idempotency_key, reply.delivery_status, reply.channel) == (f"ai-decision-{decision.pk}", "sent", "sms")
-    assert "Mon-Fri 5am-11pm" in reply.body and reply.body.endswith("Clubroom Fitness team")
+    assert (reply.idempotency_key, reply.delivery_status, reply.channel) == (
+        f"ai-decision-{decision.pk}",
+        "sent",
+        "sms",
+    )
+    assert "Mon-Fri 5am-11pm" in reply.body
+    assert reply.body.endswith("Clubroom Fitness team")
     [send] = clubos_sandbox.sends()
     assert send.member_id == OLIVIA.clubos_id
     assert ("textMessage", reply.body) in send.form
@@ -71,7 +80,8 @@ def test_an_email_is_answered_by_email_with_a_subject(agent, clubos_sandbox):
     message = member_texts("Hello, what are your opening hours at the weekend? Thanks, Olivia", channel="email")
 
     reply = _decision(message).outbound_message
-    assert reply is not None and (reply.channel, reply.subject) == ("email", "Your message to Clubroom Fitness")
+    assert reply is not None
+    assert (reply.channel, reply.subject) == ("email", "Your message to Clubroom Fitness")
 
 
 # --- Every reason not to auto-reply ------------------------------------------------------------------------
@@ -84,7 +94,8 @@ def test_suggest_mode_leaves_a_draft_and_sends_nothing(agent):
     decision = _decision(member_texts(SCHEDULE_QUESTION))
 
     assert (decision.decision, decision.reason) == ("suggested", "suggest_mode")
-    assert decision.reply and decision.awaits_staff
+    assert decision.reply
+    assert decision.awaits_staff
     assert _ai_messages() == []
 
 
@@ -132,7 +143,8 @@ def test_an_unsafe_reply_is_blocked(agent, openai_stub):
     decision = _decision(member_texts("any offers on membership?"))
 
     assert (decision.decision, decision.reason) == ("skipped", "unsafe_reply")
-    assert "link" in decision.detail and "free" in decision.detail
+    assert "link" in decision.detail
+    assert "free" in decision.detail
     assert _ai_messages() == []
 
 
@@ -145,9 +157,6 @@ def test_an_injection_attempt_changes_nothing(agent, openai_stub):
 
     assert (decision.decision, decision.reason) == ("skipped", "unsafe_reply")
     assert _ai_messages() == []
-    # …and the embedded backend sends it straight to a human.
-    embedded = services.get_backend  # noqa: F841 (same settings path)
-    openai_stub.stop()
 
 
 def test_the_embedded_backend_sends_an_injection_to_a_human(agent):
@@ -185,7 +194,7 @@ def test_a_failing_backend_loses_nothing(agent, openai_stub, settings, script, k
 
 def test_a_recent_staff_reply_means_a_human_is_on_it(agent):
     first = member_texts("hi, is the sauna open?", minutes_ago=30)
-    InboxMessageFactory(
+    InboxMessageFactory.create(
         conversation=first.conversation, direction="outbound", author_kind="staff", body="Yes it is!",
         sent_at=timezone.now() - timedelta(minutes=20),
     )  # fmt: skip
@@ -238,8 +247,8 @@ def test_the_club_gets_at_most_the_hourly_cap(agent):
 
 
 def test_a_sender_clubos_does_not_know_cannot_be_auto_answered(agent):
-    conversation = ConversationFactory(contact=ContactFactory(clubos_id=None, name="Unknown Sender"))
-    message = InboxMessageFactory(conversation=conversation, body=SCHEDULE_QUESTION)
+    conversation = ConversationFactory.create(contact=ContactFactory.create(clubos_id=None, name="Unknown Sender"))
+    message = InboxMessageFactory.create(conversation=conversation, body=SCHEDULE_QUESTION)
     services.inbound_messages_accept(message_ids=[message.pk])
 
     decision = _decision(message)
@@ -293,11 +302,11 @@ def test_an_assignment_made_while_the_task_waits_wins(agent, settings, staff):
 
 
 def test_the_mode_is_read_again_at_send_time(agent):
-    message = InboxMessageFactory(
-        conversation=ConversationFactory(contact=ContactFactory(clubos_id=OLIVIA.clubos_id)), body=SCHEDULE_QUESTION
-    )
+    message = InboxMessageFactory.create(conversation=_olivias_conversation(), body=SCHEDULE_QUESTION)
     decision = Decision.objects.create(message=message, conversation=message.conversation)
-    classification = Classification(intent="question_about_schedule", confidence=0.9, reply="We open at 5am.", reason="")
+    classification = Classification(
+        intent="question_about_schedule", confidence=0.9, reply="We open at 5am.", reason=""
+    )
     agent.mode = "suggest"  # switched after the classification came back
     agent.save()
 
@@ -329,14 +338,16 @@ def test_the_database_refuses_a_second_decision_for_a_message(agent):
 
 
 def test_finalizing_twice_queues_one_reply(agent):
-    message = InboxMessageFactory(
-        conversation=ConversationFactory(contact=ContactFactory(clubos_id=OLIVIA.clubos_id)), body=SCHEDULE_QUESTION
-    )
+    message = InboxMessageFactory.create(conversation=_olivias_conversation(), body=SCHEDULE_QUESTION)
     decision = Decision.objects.create(message=message, conversation=message.conversation)
-    classification = Classification(intent="question_about_schedule", confidence=0.9, reply="We open at 5am.", reason="")
+    classification = Classification(
+        intent="question_about_schedule", confidence=0.9, reply="We open at 5am.", reason=""
+    )
 
     for _ in range(2):
-        services.decision_finalize(decision_id=decision.pk, classification=classification, backend_name="t", latency_ms=1)
+        services.decision_finalize(
+            decision_id=decision.pk, classification=classification, backend_name="t", latency_ms=1
+        )
 
     assert len(_ai_messages()) == 1
 
@@ -371,9 +382,10 @@ def test_a_burst_is_answered_once_with_every_message_read(agent, openai_stub):
 
 
 def test_an_earlier_message_defers_to_a_later_one_with_its_own_task(agent):
-    conversation = ConversationFactory(contact=ContactFactory(clubos_id=OLIVIA.clubos_id))
-    first = InboxMessageFactory(conversation=conversation, body="hi", sent_at=timezone.now() - timedelta(seconds=20))
-    second = InboxMessageFactory(conversation=conversation, body=SCHEDULE_QUESTION)
+    conversation = ConversationFactory.create(contact=ContactFactory.create(clubos_id=OLIVIA.clubos_id))
+    earlier = timezone.now() - timedelta(seconds=20)
+    first = InboxMessageFactory.create(conversation=conversation, body="hi", sent_at=earlier)
+    second = InboxMessageFactory.create(conversation=conversation, body=SCHEDULE_QUESTION)
     for message in (first, second):
         Decision.objects.create(message=message, conversation=conversation)
 
@@ -381,7 +393,8 @@ def test_an_earlier_message_defers_to_a_later_one_with_its_own_task(agent):
     decided = services.burst_process(conversation_id=conversation.pk, message_ids=[second.pk])
 
     assert (_decision(first).decision, _decision(first).reason) == ("skipped", "merged")
-    assert decided is not None and decided.decision == "auto_replied"
+    assert decided is not None
+    assert decided.decision == "auto_replied"
 
 
 # --- Caps under concurrent workers --------------------------------------------------------------------------
@@ -410,7 +423,9 @@ def _race(decisions: list[Decision], classification: Classification) -> list[Bas
     return errors
 
 
-REPLY = Classification(intent="question_about_schedule", confidence=0.95, reply="We open at 5am. – Club team", reason="")
+REPLY = Classification(
+    intent="question_about_schedule", confidence=0.95, reply="We open at 5am. – Club team", reason=""
+)
 
 
 @pytest.mark.postgres
@@ -421,8 +436,9 @@ def test_exactly_the_hourly_cap_under_concurrent_workers(agent):
     agent.save()
     decisions = []
     for n in range(25):
-        message = InboxMessageFactory(
-            conversation=ConversationFactory(contact=ContactFactory(clubos_id=80_000_000 + n)), body="open sat?"
+        message = InboxMessageFactory.create(
+            conversation=ConversationFactory.create(contact=ContactFactory.create(clubos_id=80_000_000 + n)),
+            body="open sat?",
         )
         decisions.append(Decision.objects.create(message=message, conversation=message.conversation))
 
@@ -437,10 +453,11 @@ def test_exactly_the_hourly_cap_under_concurrent_workers(agent):
 def test_exactly_the_member_cap_under_concurrent_workers(agent):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to test")
-    conversation = ConversationFactory(contact=ContactFactory(clubos_id=OLIVIA.clubos_id))
+    conversation = ConversationFactory.create(contact=ContactFactory.create(clubos_id=OLIVIA.clubos_id))
     decisions = [
         Decision.objects.create(
-            message=(m := InboxMessageFactory(conversation=conversation, body=f"question {n}")), conversation=conversation
+            message=(_m := InboxMessageFactory.create(conversation=conversation, body=f"question {n}")),
+            conversation=conversation,
         )
         for n in range(8)
     ]

@@ -22,7 +22,8 @@ def test_a_new_message_refreshes_the_insight(agent, settings):
 
     insight = ThreadInsight.objects.get(conversation_id=message.conversation_id)
     assert insight.label == "appointment_request"
-    assert "can i book a PT session" in insight.summary and "Last reply by the AI agent" in insight.summary
+    assert "can i book a PT session" in insight.summary
+    assert "Last reply by the AI agent" in insight.summary
     assert insight.next_step.startswith("Answered")
     assert insight.follow_up_on == timezone.localdate() + timedelta(days=3)
     assert insight.last_message_id is not None
@@ -65,4 +66,5 @@ def test_the_insight_is_on_the_conversation_page(agent, staff_client):
 
     html = staff_client.get(f"/inbox/{message.conversation_id}/").content.decode()
 
-    assert "data-ai-insight" in html and "General inquiry" in html
+    assert "data-ai-insight" in html
+    assert "General inquiry" in html

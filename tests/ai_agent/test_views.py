@@ -39,10 +39,13 @@ def test_the_conversation_page_shows_the_suggestion_the_decisions_and_the_insigh
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'data-panel="ai_agent"' in html and "data-ai-suggestion" in html
+    assert 'data-panel="ai_agent"' in html
+    assert "data-ai-suggestion" in html
     assert decision.reply.split(" ")[0] in html
-    assert "Question about schedule" in html and "Mode is suggest" in html
-    assert "data-ai-insight" in html and "Next step" in html
+    assert "Question about schedule" in html
+    assert "Mode is suggest" in html
+    assert "data-ai-insight" in html
+    assert "Next step" in html
 
 
 def test_send_as_is_goes_out_authored_by_staff_and_is_recorded(suggest, staff, staff_client):
@@ -56,7 +59,8 @@ def test_send_as_is_goes_out_authored_by_staff_and_is_recorded(suggest, staff, s
     assert response.redirect_chain[-1][0] == f"/inbox/{message.conversation_id}/"
     decision.refresh_from_db()
     sent = decision.outbound_message
-    assert sent is not None and (sent.author_kind, sent.author, sent.body) == ("staff", staff, decision.reply)
+    assert sent is not None
+    assert (sent.author_kind, sent.author, sent.body) == ("staff", staff, decision.reply)
     assert sent.idempotency_key == f"ai-suggestion-{decision.pk}"
     assert (decision.suggestion_outcome, decision.outcome_by) == ("sent", staff)
     assert "data-ai-suggestion" not in response.content.decode()  # handled: no longer offered
@@ -69,6 +73,7 @@ def test_an_edited_suggestion_is_recorded_as_edited(suggest, staff_client):
 
     decision.refresh_from_db()
     assert decision.suggestion_outcome == "edited"
+    assert decision.outbound_message is not None
     assert decision.outbound_message.body == "We open at 7am Saturdays! – Sam"
 
 
@@ -112,7 +117,8 @@ def test_a_broken_panel_never_breaks_the_inbox_page(suggest, staff_client):
     finally:
         panels.panel_unregister(name="broken")
 
-    assert response.status_code == 200 and 'data-panel="ai_agent"' in response.content.decode()
+    assert response.status_code == 200
+    assert 'data-panel="ai_agent"' in response.content.decode()
 
 
 def test_the_stats_page_is_for_staff(agent, staff_client, member_client, client):
@@ -120,7 +126,8 @@ def test_the_stats_page_is_for_staff(agent, staff_client, member_client, client)
 
     page = staff_client.get("/ai/")
 
-    assert page.status_code == 200 and "data-ai-stats" in page.content.decode()
+    assert page.status_code == 200
+    assert "data-ai-stats" in page.content.decode()
     assert member_client.get("/ai/").status_code == 403
     assert client.get("/ai/").status_code == 302
 
@@ -148,8 +155,10 @@ def test_stats_count_every_kind_of_decision(agent, api):
     assert (body["enabled"], body["mode"], body["total"]) == (True, "suggest", 3)
     assert (body["auto_replied"], body["suggested"], body["skipped"]) == (1, 1, 1)
     assert body["skipped_by_reason"] == {"human_only_intent": 1}
-    assert body["last_hour"]["auto_replied"] == 1 and body["cap_remaining"] == 19
-    assert body["suggestions"]["discarded"] == 1 and body["success_rate"] == 1.0
+    assert body["last_hour"]["auto_replied"] == 1
+    assert body["cap_remaining"] == 19
+    assert body["suggestions"]["discarded"] == 1
+    assert body["success_rate"] == 1.0
 
 
 def test_decisions_are_listed_and_filtered(agent, api):
@@ -162,7 +171,9 @@ def test_decisions_are_listed_and_filtered(agent, api):
     today = api.get("/api/v1/ai/decisions/", {"date": timezone.localdate().isoformat()}).json()
     yesterday = api.get("/api/v1/ai/decisions/", {"date": (timezone.localdate() - timedelta(days=1)).isoformat()})
 
-    assert everything["count"] == 2 and today["count"] == 2 and yesterday.json()["count"] == 0
+    assert everything["count"] == 2
+    assert today["count"] == 2
+    assert yesterday.json()["count"] == 0
     assert [d["intent"] for d in complaints["results"]] == ["complaint"]
     assert [d["reason"] for d in skipped["results"]] == ["human_only_intent"]
     assert api.get("/api/v1/ai/decisions/", {"intent": "nonsense"}).status_code == 400
@@ -175,4 +186,5 @@ def test_the_api_is_staff_only_and_documented(agent, member):
     assert anonymous.get("/api/v1/ai/stats/").status_code == 401
     assert as_member.get("/api/v1/ai/decisions/").status_code == 403
     schema = APIClient().get("/api/schema/").content.decode()
-    assert "/api/v1/ai/stats/" in schema and "/api/v1/ai/decisions/" in schema
+    assert "/api/v1/ai/stats/" in schema
+    assert "/api/v1/ai/decisions/" in schema

@@ -20,7 +20,9 @@ _SHORT = {
 
 
 class Command(BaseCommand):
-    help = "Run the configured AI backend over a labelled JSONL file; print per-intent precision/recall and the confusion."
+    help = (
+        "Run the configured AI backend over a labelled JSONL file; print per-intent precision/recall and the confusion."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -38,7 +40,7 @@ class Command(BaseCommand):
         if not result.gold:
             raise CommandError("The file has no rows.")
         out = self.stdout.write
-        out(f"backend={backend.name} rows={len(result.gold)} errors={result.errors} threshold={config.confidence_threshold}")
+        out(f"backend={backend.name} rows={len(result.gold)} errors={result.errors}")
         out(f"{'intent':<28}{'precision':>10}{'recall':>8}{'f1':>7}{'n':>5}")
         for intent, (precision, recall, f1, support) in result.per_intent().items():
             out(f"{intent:<28}{precision:>10.3f}{recall:>8.3f}{f1:>7.3f}{support:>5}")
@@ -46,4 +48,5 @@ class Command(BaseCommand):
         out(" " * 12 + "".join(f"{_SHORT[i][:9]:>10}" for i in Intent.values))
         for gold, row in result.confusion().items():
             out(f"{_SHORT.get(gold, gold)[:11]:<12}" + "".join(f"{row.get(i, 0):>10}" for i in Intent.values))
-        out(f"accuracy={result.accuracy:.3f} macro_f1={result.macro_f1:.3f} unsafe_auto_replies={result.unsafe_auto_replies}")
+        summary = f"accuracy={result.accuracy:.3f} macro_f1={result.macro_f1:.3f}"
+        out(f"{summary} unsafe_auto_replies={result.unsafe_auto_replies}")
