@@ -69,3 +69,9 @@ def human_active_hours() -> float:
 def max_reply_length() -> int:
     """AI_AGENT_MAX_REPLY_LENGTH: the longest reply the agent may send, in characters (default 480: three texts)."""
     return int(_get("AI_AGENT_MAX_REPLY_LENGTH", 480))
+
+
+def max_message_age_minutes() -> float:
+    """AI_AGENT_MAX_MESSAGE_AGE_MINUTES: never auto-answer a message older than this (default 60), e.g. the
+    history a first sync imports or a backlog after an outage; staff get a suggestion instead."""
+    return float(_get("AI_AGENT_MAX_MESSAGE_AGE_MINUTES", 60.0))

@@ -77,6 +77,7 @@ class Reason(models.TextChoices):
     RATE_LIMITED = "rate_limited", "Club hourly cap reached"
     MEMBER_RATE_LIMITED = "member_rate_limited", "Member daily cap reached"
     QUIET_HOURS = "quiet_hours", "Quiet hours"
+    STALE = "stale", "Message too old to answer automatically"
     HUMAN_ACTIVE = "human_active", "A human replied in this conversation"
     ASSIGNED = "assigned", "Assigned to staff"
     UNSAFE_REPLY = "unsafe_reply", "Reply failed the safety check"

@@ -31,6 +31,8 @@ class PolicyState:
     replyable: bool
     club_facts: str
     max_reply_length: int
+    message_age_minutes: float = 0.0
+    max_message_age_minutes: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ def decide(classification: Classification, state: PolicyState) -> Verdict:
         return Verdict(DecisionKind.SUGGESTED, Reason.HUMAN_ACTIVE)
     if not state.replyable:
         return Verdict(DecisionKind.SUGGESTED, Reason.NOT_REPLYABLE)
+    if state.message_age_minutes > state.max_message_age_minutes:
+        return Verdict(DecisionKind.SUGGESTED, Reason.STALE, f"{state.message_age_minutes:.0f} minutes old")
     if state.in_quiet_hours:
         return Verdict(DecisionKind.SUGGESTED, Reason.QUIET_HOURS)
     if state.member_auto_replies_last_day >= state.member_daily_cap:

@@ -237,6 +237,8 @@ def _policy_state(config: AgentSettings, conversation: Conversation, message: In
         replyable=replyable,
         club_facts=config.club_facts,
         max_reply_length=app_settings.max_reply_length(),
+        message_age_minutes=max(0.0, (now - message.sent_at).total_seconds() / 60),
+        max_message_age_minutes=app_settings.max_message_age_minutes(),
     )
 
 

@@ -224,6 +224,12 @@ def test_quiet_hours_hold_auto_replies(agent):
     assert (decision.decision, decision.reason) == ("suggested", "quiet_hours")
 
 
+def test_an_old_message_from_a_first_sync_is_not_auto_answered(agent):
+    decision = _decision(member_texts(SCHEDULE_QUESTION, minutes_ago=180))
+
+    assert (decision.decision, decision.reason) == ("suggested", "stale")
+
+
 def test_a_member_gets_at_most_three_auto_replies_a_day(agent):
     questions = ["when do you open on sunday?", "is the pool open late friday?", "what time is yoga tuesday?"]
     for n, question in enumerate(questions):

@@ -38,6 +38,7 @@ def test_within_every_guardrail_it_auto_replies():
         (OK, replace(STATE, human_active=True), ("suggested", "human_active")),
         (OK, replace(STATE, replyable=False), ("suggested", "not_replyable")),
         (OK, replace(STATE, in_quiet_hours=True), ("suggested", "quiet_hours")),
+        (OK, replace(STATE, message_age_minutes=61), ("suggested", "stale")),
         (OK, replace(STATE, member_auto_replies_last_day=3), ("suggested", "member_rate_limited")),
         (OK, replace(STATE, auto_replies_last_hour=20), ("suggested", "rate_limited")),
     ],
