@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -56,7 +57,7 @@ class StatsSerializer(serializers.Serializer):
 class InsightSerializer(serializers.ModelSerializer):
     class Meta:
         model = ThreadInsight
-        fields = ["summary", "label", "next_step", "follow_up_on", "refreshed_at"]
+        fields = ["conversation", "summary", "label", "next_step", "follow_up_on", "messages_seen", "refreshed_at"]
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -84,6 +85,16 @@ class StatsView(APIView):
     @extend_schema(responses=StatsSerializer, summary="AI agent stats")
     def get(self, request: Request) -> Response:
         return Response(StatsSerializer(selectors.agent_stats()).data)
+
+
+class InsightView(APIView):
+    authentication_classes = STAFF_AUTHENTICATION
+    permission_classes = STAFF_PERMISSIONS
+
+    @extend_schema(responses=InsightSerializer, summary="A conversation's insight (summary, label, next step)")
+    def get(self, request: Request, conversation_id: int) -> Response:
+        insight = get_object_or_404(ThreadInsight, conversation_id=conversation_id)
+        return Response(InsightSerializer(insight).data)
 
 
 class DecisionPagination(LimitOffsetPagination):

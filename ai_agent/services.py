@@ -81,6 +81,8 @@ def inbound_messages_accept(*, message_ids: Sequence[int]) -> dict[int, list[int
                     kwargs={"conversation_id": c, "message_ids": i}, countdown=wait
                 )
             )
+            # Queued after the burst's task, so the insight normally sees its decision too.
+            insight_refresh_request(conversation_id=conversation_id)
     return dict(bursts)
 
 
@@ -173,11 +175,9 @@ def burst_process(*, conversation_id: int, message_ids: Sequence[int]) -> Decisi
             latency_ms=latency, error=f"unexpected: {type(exc).__name__}: {exc}",
         )  # fmt: skip
     latency = int((time.monotonic() - started) * 1000)
-    decision = decision_finalize(
+    return decision_finalize(
         decision_id=target.pk, classification=classification, backend_name=backend.name, latency_ms=latency
     )
-    insight_refresh_request(conversation_id=conversation_id)
-    return decision
 
 
 def _merge(decisions: Sequence[Decision], *, into: Decision) -> None:

@@ -65,3 +65,14 @@ def test_seed_demo_sets_up_the_demo_clubs_agent_once():
     config.save()
     call_command("seed_demo", stdout=StringIO())
     assert AgentSettings.objects.get().mode == "suggest"  # staff's own choice is kept
+
+
+def test_the_backend_setting_is_checked_at_start_up(settings):
+    from ai_agent.checks import check_backend
+
+    settings.AI_AGENT_BACKEND, settings.OPENAI_API_KEY = "openai", ""
+    assert [e.id for e in check_backend()] == ["ai_agent.E001"]
+    settings.AI_AGENT_BACKEND = "gpt"
+    assert [e.id for e in check_backend()] == ["ai_agent.E002"]
+    settings.AI_AGENT_BACKEND = "auto"
+    assert check_backend() == []

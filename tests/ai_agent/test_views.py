@@ -188,3 +188,54 @@ def test_the_api_is_staff_only_and_documented(agent, member):
     schema = APIClient().get("/api/schema/").content.decode()
     assert "/api/v1/ai/stats/" in schema
     assert "/api/v1/ai/decisions/" in schema
+
+
+def test_the_insight_is_in_the_api(agent, api, member):
+    message = member_texts("is there parking at the club?")
+    services.insight_refresh(conversation_id=message.conversation_id)
+    as_member = APIClient()
+    as_member.force_authenticate(member)
+
+    body = api.get(f"/api/v1/ai/conversations/{message.conversation_id}/insight/").json()
+
+    assert (body["conversation"], body["label"]) == (message.conversation_id, "general_inquiry")
+    assert body["summary"] and body["next_step"]
+    assert api.get("/api/v1/ai/conversations/999999/insight/").status_code == 404
+    assert as_member.get(f"/api/v1/ai/conversations/{message.conversation_id}/insight/").status_code == 403
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_listing_decisions_takes_the_same_queries_for_3_or_30_rows(agent, api, django_assert_num_queries, rows):
+    from tests.inbox.factories import InboxMessageFactory
+
+    for _ in range(rows):
+        message = InboxMessageFactory.create()
+        Decision.objects.create(message=message, conversation=message.conversation, decision="skipped")
+
+    # session/token auth: none (forced); count + page with message and contact joined
+    with django_assert_num_queries(2):
+        assert len(api.get("/api/v1/ai/decisions/").json()["results"]) == rows
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_stats_take_the_same_queries_for_3_or_30_rows(agent, api, django_assert_num_queries, rows):
+    from tests.inbox.factories import InboxMessageFactory
+
+    for n in range(rows):
+        message = InboxMessageFactory.create()
+        Decision.objects.create(
+            message=message, conversation=message.conversation, decision="skipped", reason=f"r{n % 3}"
+        )
+
+    with django_assert_num_queries(4):
+        api.get("/api/v1/ai/stats/")
+
+
+def test_the_admin_shows_the_settings_singleton_and_the_decision_log(agent, admin_client_logged_in):
+    member_texts(QUESTION)
+
+    settings_page = admin_client_logged_in.get("/admin/ai_agent/agentsettings/", follow=True)
+    log = admin_client_logged_in.get("/admin/ai_agent/decision/")
+
+    assert settings_page.redirect_chain[-1][0] == "/admin/ai_agent/agentsettings/1/change/"
+    assert log.status_code == 200 and "Question about schedule" in log.content.decode()
