@@ -199,7 +199,8 @@ def test_the_insight_is_in_the_api(agent, api, member):
     body = api.get(f"/api/v1/ai/conversations/{message.conversation_id}/insight/").json()
 
     assert (body["conversation"], body["label"]) == (message.conversation_id, "general_inquiry")
-    assert body["summary"] and body["next_step"]
+    assert body["summary"]
+    assert body["next_step"]
     assert api.get("/api/v1/ai/conversations/999999/insight/").status_code == 404
     assert as_member.get(f"/api/v1/ai/conversations/{message.conversation_id}/insight/").status_code == 403
 
@@ -238,4 +239,5 @@ def test_the_admin_shows_the_settings_singleton_and_the_decision_log(agent, admi
     log = admin_client_logged_in.get("/admin/ai_agent/decision/")
 
     assert settings_page.redirect_chain[-1][0] == "/admin/ai_agent/agentsettings/1/change/"
-    assert log.status_code == 200 and "Question about schedule" in log.content.decode()
+    assert log.status_code == 200
+    assert "Question about schedule" in log.content.decode()
