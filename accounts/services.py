@@ -13,7 +13,6 @@ from django.utils.http import urlsafe_base64_encode
 
 from . import demo
 from .models import Role, User
-from .signals import demo_club_seeded
 
 
 def profile_can_edit(*, actor: User, profile: User) -> bool:
@@ -123,5 +122,4 @@ def demo_club_seed() -> SeedResult:
     logins = [("admin", demo.ADMIN.username, demo.DEMO_PASSWORD)]
     logins += [("staff", p.username, demo.DEMO_PASSWORD) for p in demo.STAFF]
     logins += [("member", p.username, demo.DEMO_PASSWORD) for p in demo.MEMBERS[:2]]
-    demo_club_seeded.send(sender=None)
     return SeedResult(created=created, existing=existing, logins=logins)

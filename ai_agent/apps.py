@@ -14,9 +14,4 @@ class AiAgentConfig(AppConfig):
 
         inbound_messages_received.connect(receivers.on_inbound_messages_received, dispatch_uid="ai_agent.inbound")
         demo_club_seeded.connect(receivers.on_demo_club_seeded, dispatch_uid="ai_agent.demo")
-        panels.panel_register(
-            name="ai_agent",
-            template="ai_agent/_conversation_panel.html",
-            context=lambda request, conversation: selectors.conversation_panel(conversation_id=conversation.pk),
-            order=10,
-        )
+        panels.register(selectors.inbox_panel)

@@ -9,6 +9,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from inbox.panels import Panel
+
 from .models import AgentSettings, Decision, DecisionKind, Mode, Reason, SuggestionOutcome, ThreadInsight
 
 DEMO_FACTS = """name: Clubroom Fitness
@@ -129,6 +131,15 @@ def agent_stats(*, now: datetime | None = None) -> AgentStats:
             "awaiting": totals["awaiting"],
         },
         staff_edits=totals["edited"],
+    )
+
+
+def inbox_panel(*, conversation: Any, user: Any) -> Panel:
+    """The agent's panel on the staff inbox conversation page (registered with inbox.panels)."""
+    return Panel(
+        title="AI agent",
+        template="ai_agent/_conversation_panel.html",
+        context=conversation_panel(conversation_id=conversation.pk),
     )
 
 

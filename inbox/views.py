@@ -56,5 +56,5 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
         "inbox_messages": selectors.conversation_messages(conversation=conversation),
         "form": form,
     }
-    context["panels"] = panels.panels_render(request=request, conversation=conversation, base=context)
+    context["panels"] = panels.panels_for(conversation=conversation, user=request.user)
     return render(request, "inbox/conversation_detail.html", context, status=status)

@@ -108,14 +108,14 @@ def test_members_cannot_act_on_suggestions(suggest, member_client):
 def test_a_broken_panel_never_breaks_the_inbox_page(suggest, staff_client):
     message = member_texts(QUESTION)
 
-    def explode(request, conversation):
+    def explode(*, conversation, user):
         raise RuntimeError("boom")
 
-    panels.panel_register(name="broken", template="missing.html", context=explode, order=1)
+    panels.register(explode)
     try:
         response = _page(staff_client, message.conversation_id)
     finally:
-        panels.panel_unregister(name="broken")
+        panels.unregister(explode)
 
     assert response.status_code == 200
     assert 'data-panel="ai_agent"' in response.content.decode()
