@@ -102,7 +102,9 @@ class DecisionQuerySet(models.QuerySet["Decision"]):
 class Decision(models.Model):
     """What the agent did with one inbound member message (exactly one row per message)."""
 
-    message = models.OneToOneField(InboxMessage, on_delete=models.CASCADE, related_name="ai_decision")
+    # One decision per message is the unique constraint below (a redelivered task or a second worker
+    # cannot add another).
+    message = models.ForeignKey(InboxMessage, on_delete=models.CASCADE, related_name="ai_decisions", db_index=False)
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="ai_decisions")
     backend = models.CharField(max_length=32, blank=True)
     model = models.CharField(max_length=100, blank=True)

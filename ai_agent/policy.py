@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.utils import timezone
+
 from .backends.base import Classification
 from .intents import HUMAN_ONLY_INTENTS
 from .models import DecisionKind, Mode, Reason
@@ -139,6 +141,4 @@ def reply_problems(reply: str, *, club_facts: str, max_length: int) -> list[str]
 
 
 def quiet_now(*, now: datetime, start: time | None, end: time | None) -> bool:
-    from django.utils import timezone
-
     return in_quiet_hours(now_local=timezone.localtime(now).time(), start=start, end=end)

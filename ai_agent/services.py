@@ -92,7 +92,7 @@ def inbound_messages_accept(*, message_ids: Sequence[int]) -> dict[int, list[int
 def _burst_text(target: Decision) -> tuple[str, list[int]]:
     """The member's burst, oldest first: the target message and those merged into it (at most 5)."""
     rows = list(
-        InboxMessage.objects.filter(Q(pk=target.message_id) | Q(ai_decision__merged_into=target)).order_by(
+        InboxMessage.objects.filter(Q(pk=target.message_id) | Q(ai_decisions__merged_into=target)).order_by(
             "-sent_at", "-pk"
         )[:BURST_MAX_MESSAGES]
     )[::-1]
@@ -203,7 +203,7 @@ def _record(decision_id: int, *, verdict: Verdict, **fields: object) -> Decision
     return Decision.objects.get(pk=decision_id)
 
 
-def _human_active(conversation: Conversation, message: InboxMessage, now: object) -> bool:
+def _human_active(conversation: Conversation, message: InboxMessage) -> bool:
     """A staff reply after the member's message, or recently (within AI_AGENT_HUMAN_ACTIVE_HOURS)."""
     window_start = timezone.now() - timedelta(hours=app_settings.human_active_hours())
     since = min(window_start, message.sent_at)
@@ -232,7 +232,7 @@ def _policy_state(config: AgentSettings, conversation: Conversation, message: In
         .filter(conversation__contact_id=contact.pk)
         .count(),
         in_quiet_hours=quiet_now(now=now, start=config.quiet_hours_start, end=config.quiet_hours_end),
-        human_active=_human_active(conversation, message, now),
+        human_active=_human_active(conversation, message),
         assigned=conversation.assignee_id is not None,
         replyable=replyable,
         club_facts=config.club_facts,

@@ -25,6 +25,17 @@ def _no_real_clubos_and_fast_retries(settings):
     settings.AI_AGENT_INSIGHT_DEBOUNCE_SECONDS = 30
 
 
+@pytest.fixture(autouse=True)
+def _celery_join_flag_restored():
+    """Eager tasks queued from several threads at once (the cap races) can leave Celery's process-global
+    "joining a result would block" flag set, which would make later tests' `result.get()` raise."""
+    from celery._state import _set_task_join_will_block, task_join_will_block
+
+    before = task_join_will_block()
+    yield
+    _set_task_join_will_block(before)
+
+
 @pytest.fixture
 def agent(db) -> AgentSettings:
     """The agent in auto mode with the demo club's facts and no burst wait."""
