@@ -29,7 +29,7 @@ def _no_real_clubos_and_fast_retries(settings):
 def _celery_join_flag_restored():
     """Eager tasks queued from several threads at once (the cap races) can leave Celery's process-global
     "joining a result would block" flag set, which would make later tests' `result.get()` raise."""
-    from celery._state import _set_task_join_will_block, task_join_will_block
+    from celery._state import _set_task_join_will_block, task_join_will_block  # type: ignore[attr-defined]
 
     before = task_join_will_block()
     yield
