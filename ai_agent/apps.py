@@ -10,7 +10,8 @@ class AiAgentConfig(AppConfig):
         from inbox import panels
         from inbox.signals import inbound_messages_received
 
-        from . import checks, receivers, selectors  # noqa: F401 (checks register themselves)
+        # checks register themselves; tasks register with Celery (services queue them by name).
+        from . import checks, receivers, selectors, tasks  # noqa: F401
 
         inbound_messages_received.connect(receivers.on_inbound_messages_received, dispatch_uid="ai_agent.inbound")
         demo_club_seeded.connect(receivers.on_demo_club_seeded, dispatch_uid="ai_agent.demo")

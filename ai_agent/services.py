@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
+from celery import current_app
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -34,6 +35,9 @@ from .selectors import agent_settings_get
 
 logger = logging.getLogger(__name__)
 
+# Queued by name (tasks import services, never the other way round); AiAgentConfig.ready registers them.
+PROCESS_TASK = "ai_agent.tasks.process_burst"
+INSIGHT_TASK = "ai_agent.tasks.refresh_insight"
 CLAIM_LEASE = timedelta(minutes=5)
 BURST_MAX_MESSAGES = 5
 CONTEXT_MESSAGES = 6
@@ -72,14 +76,12 @@ def inbound_messages_accept(*, message_ids: Sequence[int]) -> dict[int, list[int
         if pk in pending:
             bursts[conversation_id].append(pk)
     if bursts:
-        from .tasks import process_burst
-
         wait = agent_settings_get().burst_wait_seconds
         for conversation_id, ids in bursts.items():
             transaction.on_commit(
-                lambda c=conversation_id, i=ids: process_burst.apply_async(  # type: ignore[misc]
-                    kwargs={"conversation_id": c, "message_ids": i}, countdown=wait
-                )
+                lambda c=conversation_id, i=ids: current_app.signature(  # type: ignore[misc]
+                    PROCESS_TASK, kwargs={"conversation_id": c, "message_ids": i}
+                ).apply_async(countdown=wait)
             )
             # Queued after the burst's task, so the insight normally sees its decision too.
             insight_refresh_request(conversation_id=conversation_id)
@@ -358,10 +360,10 @@ def insight_refresh_request(*, conversation_id: int) -> bool:
     delay = app_settings.insight_debounce_seconds()
     if not cache.add(f"ai_agent:insight:{conversation_id}", 1, timeout=max(1, int(delay))):
         return False
-    from .tasks import refresh_insight
-
     transaction.on_commit(
-        lambda: refresh_insight.apply_async(kwargs={"conversation_id": conversation_id}, countdown=delay)
+        lambda: current_app.signature(INSIGHT_TASK, kwargs={"conversation_id": conversation_id}).apply_async(
+            countdown=delay
+        )
     )
     return True
 

@@ -7,7 +7,7 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="ai_agent.tasks.process_burst", acks_late=True)
+@shared_task(name=services.PROCESS_TASK, acks_late=True)
 def process_burst(conversation_id: int, message_ids: list[int]) -> str:
     """Classify and decide for a member's burst. Never retried: backend retries live in the backend,
     and a redelivered task finds the decision already made (one per message)."""
@@ -15,7 +15,7 @@ def process_burst(conversation_id: int, message_ids: list[int]) -> str:
     return decision.decision if decision is not None else "nothing to do"
 
 
-@shared_task(name="ai_agent.tasks.refresh_insight", acks_late=True)
+@shared_task(name=services.INSIGHT_TASK, acks_late=True)
 def refresh_insight(conversation_id: int) -> str:
     insight = services.insight_refresh(conversation_id=conversation_id)
     return "refreshed" if insight is not None else "missing"

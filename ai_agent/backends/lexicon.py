@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .textmodel import normalize
+from .text import normalize
 
 
 def _words(text: str) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from accounts.services import demo_club_seed
 from ai_agent import services
 from ai_agent.backends import Classification
 from ai_agent.models import Decision
-from clubos import services as clubos_services
+from clubos.services import sync as clubos_sync
 from inbox.models import Conversation, InboxMessage
 from tests.ai_agent.conftest import GRACE, NOAH, OLIVIA, member_texts
 from tests.inbox.factories import ContactFactory, ConversationFactory, InboxMessageFactory
@@ -62,13 +62,13 @@ def test_a_sandbox_inject_is_answered_within_one_sync(agent, clubos_sandbox):
     demo_club_seed()
     agent.mode = "off"  # the seeded history is not answered
     agent.save()
-    clubos_services.clubos_sync_run()
+    clubos_sync.clubos_sync_run()
     assert set(Decision.objects.values_list("reason", flat=True)) <= {"disabled", "merged"}
 
     agent.mode = "auto"
     agent.save()
     clubos_sandbox.inject(member_id=NOAH.clubos_id, text="¿A qué hora abren el domingo?")
-    clubos_services.clubos_sync_run()
+    clubos_sync.clubos_sync_run()
 
     decision = Decision.objects.get(message__body="¿A qué hora abren el domingo?")
     assert (decision.decision, decision.language) == ("auto_replied", "es")
