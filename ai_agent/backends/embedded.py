@@ -6,7 +6,7 @@ ai_agent/data/training.txt; replies come from the club facts (ai_agent.replies).
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 
 from ai_agent.replies import detect_language, draft_reply
 
@@ -21,9 +21,18 @@ RULE_CONFIDENCE = 0.97
 TEMPERATURE = 6.0
 
 
-@cache
+_trained: list[NaiveBayes] = []
+_training_lock = threading.Lock()
+
+
 def _model() -> NaiveBayes:
-    return NaiveBayes().fit(training_examples())
+    """Trained once per process from the repository's data. Immutable afterwards, so it is kept in a
+    plain holder (not an lru_cache the test suite clears between tests: retraining changes nothing)."""
+    if not _trained:
+        with _training_lock:
+            if not _trained:
+                _trained.append(NaiveBayes().fit(training_examples.__wrapped__()))
+    return _trained[0]
 
 
 class EmbeddedBackend:
