@@ -179,13 +179,13 @@ def test_decisions_are_listed_and_filtered(agent, api):
     assert api.get("/api/v1/ai/decisions/", {"intent": "nonsense"}).status_code == 400
 
 
-def test_the_api_is_staff_only_and_documented(agent, member):
+def test_the_api_is_staff_only_and_documented(agent, member, api):
     anonymous, as_member = APIClient(), APIClient()
     as_member.force_authenticate(member)
 
     assert anonymous.get("/api/v1/ai/stats/").status_code == 401
     assert as_member.get("/api/v1/ai/decisions/").status_code == 403
-    schema = APIClient().get("/api/schema/").content.decode()
+    schema = api.get("/api/schema/").content.decode()
     assert "/api/v1/ai/stats/" in schema
     assert "/api/v1/ai/decisions/" in schema
 
