@@ -41,6 +41,7 @@ def sync_lock_held(control: SyncControl | None = None) -> bool:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                 " AND classid = %s AND objid = %s AND objsubid = %s)",
                 _ADVISORY_LOCK_ROW,
             )

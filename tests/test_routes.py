@@ -24,6 +24,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.services import club_staff_group_ensure
+from ai_agent.models import AgentSettings, Decision, ThreadInsight
 from clubos.models import NameLookup, SyncControl, SyncRun, SyncState
 from inbox.models import Conversation
 from messaging import selectors, services
@@ -78,6 +79,11 @@ def _world() -> World:
         "clubos/syncstate": SyncState.objects.create(owner_id=1512, owner_name="Front desk").pk,
         "clubos/syncrun": SyncRun.objects.create(started_at=now).pk,
         "clubos/namelookup": NameLookup.objects.create(name="dana reyes", looked_up_at=now).pk,
+        "ai_agent/agentsettings": AgentSettings.objects.get_or_create(pk=1)[0].pk,
+        "ai_agent/decision": Decision.objects.create(
+            message=conversation.messages.get(), conversation=conversation, decision="suggested", reply="Hi!"
+        ).pk,
+        "ai_agent/threadinsight": ThreadInsight.objects.create(conversation=conversation, summary="pool").pk,
         "mine": mine.pk,
     }
     return World(owner, buddy, other, staff, admin, thread.pk, message.pk, conversation, objects)
@@ -161,6 +167,16 @@ SITE: dict[str, Expect] = {
     "api/v1/clubos/sync/": Expect("401 403 403 200 200"),
     "api/schema/": Expect("401 200 200 200 200"),
     "api/docs/": Expect("302 200 200 200 200"),
+    # the AI agent: staff only
+    "ai/": Expect("302 403 403 200 200"),
+    "ai/suggestions/<id:decision_id>/": Expect(
+        "302 403 403 302 302", "post", lambda w: {"decision_id": w.objects["ai_agent/decision"]}, {"action": "discard"}
+    ),
+    "api/v1/ai/stats/": Expect("401 403 403 200 200"),
+    "api/v1/ai/decisions/": Expect("401 403 403 200 200"),
+    "api/v1/ai/conversations/<id:conversation_id>/insight/": Expect(
+        "401 403 403 200 200", kwargs=lambda w: {"conversation_id": w.conversation.pk}
+    ),
     # health for load balancers: no sign-in, nothing private in the answer
     "healthz": Expect("200 200 200 200 200"),
     "readyz": Expect("200 200 200 200 200"),
@@ -183,7 +199,7 @@ ADMIN_SITE: dict[str, Expect] = {
             "object_id": w.objects["mine"],
         },
     ),
-    "admin/^(?P<app_label>auth|authtoken|accounts|messaging|inbox|clubos)/$": Expect(
+    "admin/^(?P<app_label>auth|authtoken|accounts|messaging|inbox|clubos|ai_agent)/$": Expect(
         "302 302 302 404 200", kwargs=lambda w: {"app_label": "messaging"}
     ),
     "admin/(?P<url>.*)$": Expect("302 302 302 404 404", kwargs=lambda w: {"url": "no/such/page/"}),
@@ -236,6 +252,18 @@ ADMIN_MODELS: dict[str, dict[str, str]] = {
             "delete": NO_STAFF,
         }
         for model in ("clubos/synccontrol", "clubos/syncstate", "clubos/syncrun", "clubos/namelookup")
+    },
+    "ai_agent/agentsettings": {
+        "changelist": "302 302 302 302 302",  # a singleton: straight to its change page
+        "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+        "delete": "302 302 302 403 403",
+    },
+    **{
+        model: {
+            "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+            "delete": NO_STAFF,
+        }
+        for model in ("ai_agent/decision", "ai_agent/threadinsight")
     },
 }  # fmt: skip
 
