@@ -115,8 +115,8 @@ class Participant(models.Model):
     last_activity_at = models.DateTimeField()
     archived = models.BooleanField(default=False)
     muted = models.BooleanField(default=False, help_text="Muted threads do not count towards the nav badge.")
-    # The unread burst: when the oldest unread message arrived (cleared on read), and when this side
-    # was last emailed about it. A burst is emailed at most once (emailed_at >= unread_since).
+    # The unread burst: when its first unread message arrived, and when this side was emailed about
+    # it. Reading ends the burst and clears both, so a burst is emailed at most once.
     unread_since = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 

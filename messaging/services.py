@@ -253,6 +253,7 @@ def message_send(*, sender: User, thread_id: int, body: object) -> Message:
         last_activity_at=now,
         archived=False,
         unread_since=None,
+        emailed_at=None,
     )
 
     recipient_id = participant.other_id
@@ -286,8 +287,12 @@ def thread_mark_read(*, user: User, thread_id: int) -> Participant:
     participant.unread_count = 0
     participant.last_read_message_id = last_message_id
     participant.last_read_at = timezone.now()
-    participant.unread_since = None  # read in time: no email for this burst
-    participant.save(update_fields=["unread_count", "last_read_message", "last_read_at", "unread_since"])
+    # The burst is over: read in time, no email; the next message starts a new one.
+    participant.unread_since = None
+    participant.emailed_at = None
+    participant.save(
+        update_fields=["unread_count", "last_read_message", "last_read_at", "unread_since", "emailed_at"]
+    )
     push.badges_refresh(user_ids=[user.pk])
     if last_message_id is not None:
         live.thread_read_announce(thread_id=thread_id, reader_id=user.pk, message_id=last_message_id)
@@ -369,11 +374,10 @@ def preferences_unsubscribe(*, token: str) -> int:
 
 
 def _due_bursts(*, now: datetime) -> Q:
-    """Sides whose unread burst is older than the delay and not yet emailed."""
+    """Sides whose unread burst is older than the delay and not yet emailed (reading ends a burst and
+    clears both fields)."""
     cutoff = now - timedelta(seconds=app_settings.UNREAD_EMAIL_DELAY_SECONDS)
-    return Q(unread_since__lte=cutoff, unread_count__gt=0, muted=False) & (
-        Q(emailed_at__isnull=True) | Q(emailed_at__lt=F("unread_since"))
-    )
+    return Q(unread_since__lte=cutoff, unread_count__gt=0, muted=False, emailed_at__isnull=True)
 
 
 def unread_email_claim(*, participant_id: int, now: datetime) -> bool:
