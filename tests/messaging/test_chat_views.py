@@ -36,7 +36,9 @@ def test_conversation_renders_iso_times_the_unread_divider_point_and_seen(
     assert f'data-read-up-to="{first.pk}"' in page
     assert f'data-seen-up-to="{second.pk}"' in page
     assert 'data-receipts="1"' in page
-    assert f'datetime="{first.created_at.isoformat()}"'.replace("+00:00", "") in page.replace("+00:00", "")
+    # The same ISO timestamp the socket and the API send: the script formats both in local time.
+    assert f'datetime="{first.created_at.isoformat()}"' in page
+    assert f'data-created-at="{first.created_at.isoformat()}"' in page
     assert "Enter to send · Shift+Enter for a new line" in page
     # The box never cuts a paste: no maxlength; the limit is for the script's counter and refusal.
     assert "maxlength" not in page.split('id="dm-body"')[1].split(">")[0]
