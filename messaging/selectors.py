@@ -244,15 +244,20 @@ def receipts_visible(*, viewer_id: int, other_id: int) -> bool:
     return not Preferences.objects.filter(user_id__in=[viewer_id, other_id], read_receipts=False).exists()
 
 
-def seen_up_to(*, viewer_id: int, participant: Participant) -> int | None:
-    """The last message the other side has read, as the viewer may see it (None when receipts are off)."""
-    if not receipts_visible(viewer_id=viewer_id, other_id=participant.other_id):
-        return None
+def other_read_up_to(*, participant: Participant) -> int | None:
+    """The last message the other side of this participant's thread has read (None: nothing yet)."""
     return (
         Participant.objects.filter(thread_id=participant.thread_id, user_id=participant.other_id)
         .values_list("last_read_message_id", flat=True)
         .first()
     )
+
+
+def seen_up_to(*, viewer_id: int, participant: Participant) -> int | None:
+    """The last message the other side has read, as the viewer may see it (None when receipts are off)."""
+    if not receipts_visible(viewer_id=viewer_id, other_id=participant.other_id):
+        return None
+    return other_read_up_to(participant=participant)
 
 
 # --- Search -------------------------------------------------------------------------------------

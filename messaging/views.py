@@ -91,6 +91,7 @@ def _render_thread(
     thread_messages = selectors.thread_messages(thread_id=participant.thread_id, before_id=before_id)
     other = participant.other
     can_reply = other.is_active and not selectors.block_exists_between(user_id=_me(request).pk, other_id=other.pk)
+    receipts = selectors.receipts_visible(viewer_id=_me(request).pk, other_id=other.pk)
     context = {
         "participant": participant,
         "thread": participant.thread,
@@ -104,7 +105,8 @@ def _render_thread(
         "edit_window_seconds": app_settings.EDIT_WINDOW_SECONDS,
         # Where the "new messages" divider goes: after what was read before this visit.
         "read_up_to": read_up_to if read_up_to is not None else participant.last_read_message_id,
-        "seen_up_to": selectors.seen_up_to(viewer_id=_me(request).pk, participant=participant),
+        "receipts": receipts,
+        "seen_up_to": selectors.other_read_up_to(participant=participant) if receipts else None,
     }
     return render(request, "messaging/thread_detail.html", context, status=status)
 
