@@ -187,7 +187,7 @@ class MessageDetailAPI(MessagingAPIView):
 
     @extend_schema(
         tags=[TAG],
-        summary="Delete my message (both members then see \"message deleted\")",
+        summary='Delete my message (both members then see "message deleted")',
         responses={200: MessageSerializer, 403: OpenApiResponse(ErrorSerializer, description="Not mine."), **ERRORS},
     )
     def delete(self, request: Request, message_id: int) -> Response:
@@ -229,7 +229,9 @@ class PreferencesAPI(MessagingAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = PreferencesSerializer
 
-    @extend_schema(tags=[TAG], summary="My messaging settings", responses={200: PreferencesSerializer, 401: ErrorSerializer})
+    @extend_schema(
+        tags=[TAG], summary="My messaging settings", responses={200: PreferencesSerializer, 401: ErrorSerializer}
+    )
     def get(self, request: Request) -> Response:
         return Response(PreferencesSerializer(selectors.preferences_get(user_id=self._user().pk)).data)
 

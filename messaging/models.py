@@ -134,9 +134,7 @@ class Participant(models.Model):
                 name="messaging_part_unread",
             ),
             # The unread-email sweep: only sides with an open burst.
-            models.Index(
-                fields=["unread_since"], condition=Q(unread_since__isnull=False), name="messaging_part_burst"
-            ),
+            models.Index(fields=["unread_since"], condition=Q(unread_since__isnull=False), name="messaging_part_burst"),
         ]
 
     def __str__(self) -> str:

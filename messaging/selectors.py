@@ -225,9 +225,7 @@ def recipient_search(*, user: User, query: str, limit: int = 10) -> list[User]:
         .exclude(Exists(Block.objects.filter(blocker_id=OuterRef("pk"), blocked_id=user.pk)))
     )
     if start_refusal_reason(user=user):
-        people = people.filter(
-            Exists(Participant.objects.filter(user_id=user.pk, other_id=OuterRef("pk")))
-        )
+        people = people.filter(Exists(Participant.objects.filter(user_id=user.pk, other_id=OuterRef("pk"))))
     return list(people.order_by("display_name", "username", "pk")[:limit])
 
 

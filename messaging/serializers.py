@@ -43,8 +43,6 @@ class PreferencesSerializer(serializers.Serializer):
     email_unread = serializers.BooleanField(required=False, help_text="Email me when a message waits unread.")
 
 
-
-
 class ThreadSerializer(serializers.ModelSerializer):
     """A thread as one member sees it (built from that member's Participant row)."""
 
@@ -129,8 +127,8 @@ class ThreadDetailSerializer(ThreadSerializer):
     seen_up_to = serializers.SerializerMethodField()
 
     class Meta(ThreadSerializer.Meta):
-        fields = (*ThreadSerializer.Meta.fields, "seen_up_to")
-        read_only_fields = fields
+        fields: tuple[str, ...] = (*ThreadSerializer.Meta.fields, "seen_up_to")  # type: ignore[assignment]
+        read_only_fields: tuple[str, ...] = fields  # type: ignore[assignment]
 
     def get_seen_up_to(self, participant: Participant) -> int | None:
         value = self.context.get("seen_up_to")

@@ -290,9 +290,7 @@ def thread_mark_read(*, user: User, thread_id: int) -> Participant:
     # The burst is over: read in time, no email; the next message starts a new one.
     participant.unread_since = None
     participant.emailed_at = None
-    participant.save(
-        update_fields=["unread_count", "last_read_message", "last_read_at", "unread_since", "emailed_at"]
-    )
+    participant.save(update_fields=["unread_count", "last_read_message", "last_read_at", "unread_since", "emailed_at"])
     push.badges_refresh(user_ids=[user.pk])
     if last_message_id is not None:
         live.thread_read_announce(thread_id=thread_id, reader_id=user.pk, message_id=last_message_id)

@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from messaging import services
 from messaging.models import Message, Thread
+from tests.messaging import test_browser
 from tests.messaging.factories import make_member
-from tests.messaging.test_browser import (  # noqa: F401  (fixtures)
-    _session_cookie,
-    _signed_in_context,
-    chromium,
-    live_daphne,
-)
+from tests.messaging.test_browser import _session_cookie
+
+# The real daphne and Chromium fixtures of the first browser test.
+live_daphne = test_browser.live_daphne
+chromium = test_browser.chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,9 +55,7 @@ def _sessions(people):
     return _session_cookie(people["alice"]), _session_cookie(people["bob"])
 
 
-def test_opens_at_the_newest_keeps_place_loading_older_with_day_labels_and_local_times(
-    live_daphne, people, chromium
-):
+def test_opens_at_the_newest_keeps_place_loading_older_with_day_labels_and_local_times(live_daphne, people, chromium):
     thread, alice, bob = people["thread"], people["alice"], people["bob"]
     _bulk_messages(thread, [bob, alice], 70, "message {n}\nline two")
     # The oldest 30 were sent yesterday, the rest today (in the browser's time zone, whatever the server's).

@@ -176,6 +176,7 @@ def test_membership_status_is_shown_to_staff_only(db):
     staff_view = _client(make_staff()).get(reverse("accounts:directory")).content.decode()
     assert "Frozen" in staff_view.replace("Frida Frozen", "")
     assert "Prospect" in staff_view.replace("Pia Prospect", "")
-    assert "Prospect member" in _client(make_staff()).get(
-        reverse("accounts:profile", args=[prospect.username])
-    ).content.decode()
+    assert (
+        "Prospect member"
+        in _client(make_staff()).get(reverse("accounts:profile", args=[prospect.username])).content.decode()
+    )
