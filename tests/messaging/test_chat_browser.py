@@ -5,6 +5,7 @@ switching off with direct messaging (and the Messages link coming back live)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -257,3 +258,60 @@ def test_switching_dms_off_disables_the_open_composer_and_on_shows_the_link_live
     finally:
         bob_context.close()
         admin_context.close()
+
+
+def test_new_messages_divider_and_tab_reaches_the_composer_past_every_message(live_daphne, people, chromium):
+    thread, alice, bob = people["thread"], people["alice"], people["bob"]
+    _bulk_messages(thread, [alice, bob], 30, "earlier {n}")
+    services.thread_mark_read(user=bob, thread_id=thread.pk)
+    services.message_send(sender=alice, thread_id=thread.pk, body="new one")
+    services.message_send(sender=alice, thread_id=thread.pk, body="new two")
+    _, bob_session = _sessions(people)
+    context = _context(chromium, live_daphne, bob_session)
+    from playwright.sync_api import expect
+
+    try:
+        page = context.new_page()
+        page.goto(f"/messages/{thread.pk}/")
+        expect(page.locator("[data-thread-socket]")).to_have_attribute("data-ready", "1")
+        divider = page.locator("li.dm-divider")
+        expect(divider).to_have_count(1)
+        expect(divider).to_have_text("New messages")
+        following = divider.evaluate("el => el.nextElementSibling.querySelector('[data-body]').textContent")
+        assert following == "new one"
+
+        # 32 messages, one Tab stop for all their menus: from the last header button, at most 3 Tabs.
+        page.locator("form[action$='/archive/'] button").focus()
+        for _ in range(3):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == "dm-body":
+                break
+        assert page.evaluate("document.activeElement.id") == "dm-body"
+        # Arrow keys move between messages' menus inside the list.
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate("document.activeElement.matches('[data-actions] > summary')")
+        last_id = page.evaluate("document.activeElement.closest('li').dataset.messageId")
+        page.keyboard.press("ArrowUp")
+        assert page.evaluate("document.activeElement.closest('li').dataset.messageId") != last_id
+    finally:
+        context.close()
+
+
+def test_new_message_search_as_you_type_pick_and_land_in_the_thread(live_daphne, people, chromium):
+    make_member(display_name="Jordan Picked", username="jordan.picked")
+    alice_session, _ = _sessions(people)
+    context = _context(chromium, live_daphne, alice_session)
+    from playwright.sync_api import expect
+
+    try:
+        page = context.new_page()
+        page.goto("/messages/")
+        page.get_by_role("link", name="New message").click()
+        page.locator("#recipient-q").press_sequentially("jord", delay=40)
+        result = page.get_by_role("button", name="Message Jordan Picked")
+        expect(result).to_be_visible(timeout=10_000)
+        result.click()
+        expect(page.locator("h1")).to_contain_text("Jordan Picked")
+        expect(page).to_have_url(re.compile(r"/messages/\d+/$"))
+    finally:
+        context.close()
