@@ -1,4 +1,5 @@
-"""A GIN index for message search on PostgreSQL (the same expression selectors._tsvector builds).
+"""A GIN index for message search on PostgreSQL (the same expression selectors._tsvector builds:
+angle brackets become spaces, or the parser reads "<towel>" as a tag and drops the word).
 SQLite has no full-text index here: search there is a plain case-insensitive match."""
 
 from django.db import migrations
@@ -9,7 +10,7 @@ INDEX = "messaging_msg_body_fts"
 def create_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON messaging_message USING gin (to_tsvector('english', body))"
+            f"CREATE INDEX IF NOT EXISTS {INDEX} ON messaging_message USING gin (to_tsvector('english', translate(body, '<>', '  ')))"
         )
 
 
