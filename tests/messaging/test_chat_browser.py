@@ -5,6 +5,7 @@ switching off with direct messaging (and the Messages link coming back live)."""
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 
@@ -17,9 +18,36 @@ from tests.messaging import test_browser
 from tests.messaging.factories import make_member
 from tests.messaging.test_browser import _session_cookie
 
-# The real daphne and Chromium fixtures of the first browser test.
+# The real daphne of the first browser test.
 live_daphne = test_browser.live_daphne
-chromium = test_browser.chromium
+
+
+@pytest.fixture
+def launch():
+    """Chromium, started when called: a test does all its database work first, because once Playwright's
+    event loop runs in this thread, on-commit pushes are refused and its greenlets leak a connection."""
+    if not os.path.exists(test_browser.CHROMIUM):
+        pytest.skip(f"Debian's chromium is not installed at {test_browser.CHROMIUM} (apt-get install chromium)")
+    started: list = []
+
+    def start():
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        browser = playwright.chromium.launch(
+            executable_path=test_browser.CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        started.extend([playwright, browser])
+        return browser
+
+    yield start
+    if started:
+        playwright, browser = started
+        browser.close()
+        playwright.stop()
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,13 +84,14 @@ def _sessions(people):
     return _session_cookie(people["alice"]), _session_cookie(people["bob"])
 
 
-def test_opens_at_the_newest_keeps_place_loading_older_with_day_labels_and_local_times(live_daphne, people, chromium):
+def test_opens_at_the_newest_keeps_place_loading_older_with_day_labels_and_local_times(live_daphne, people, launch):
     thread, alice, bob = people["thread"], people["alice"], people["bob"]
     _bulk_messages(thread, [bob, alice], 70, "message {n}\nline two")
     # The oldest 30 were sent yesterday, the rest today (in the browser's time zone, whatever the server's).
     oldest = list(Message.objects.order_by("id").values_list("id", flat=True)[:30])
     Message.objects.filter(id__in=oldest).update(created_at=timezone.now() - timedelta(days=1))
     alice_session, _ = _sessions(people)
+    chromium = launch()  # after every database write of this test
     context = _context(chromium, live_daphne, alice_session)
     from playwright.sync_api import expect
 
@@ -97,9 +126,10 @@ def test_opens_at_the_newest_keeps_place_loading_older_with_day_labels_and_local
         context.close()
 
 
-def test_enter_sends_shift_enter_breaks_line_and_over_limit_is_refused_not_cut(live_daphne, people, chromium):
+def test_enter_sends_shift_enter_breaks_line_and_over_limit_is_refused_not_cut(live_daphne, people, launch):
     thread = people["thread"]
     alice_session, _ = _sessions(people)
+    chromium = launch()  # after every database write of this test
     context = _context(chromium, live_daphne, alice_session)
     from playwright.sync_api import expect
 
@@ -137,10 +167,11 @@ def test_enter_sends_shift_enter_breaks_line_and_over_limit_is_refused_not_cut(l
         context.close()
 
 
-def test_seen_edit_and_delete_appear_live_for_the_other_person(live_daphne, people, chromium):
+def test_seen_edit_and_delete_appear_live_for_the_other_person(live_daphne, people, launch):
     thread, alice = people["thread"], people["alice"]
     services.message_send(sender=alice, thread_id=thread.pk, body="Are you at the gym?")
     alice_session, bob_session = _sessions(people)
+    chromium = launch()  # after every database write of this test
     alice_context = _context(chromium, live_daphne, alice_session)
     bob_context = _context(chromium, live_daphne, bob_session)
     from playwright.sync_api import expect
@@ -182,10 +213,11 @@ def test_seen_edit_and_delete_appear_live_for_the_other_person(live_daphne, peop
         bob_context.close()
 
 
-def test_jump_to_latest_when_a_message_arrives_while_reading_older_ones(live_daphne, people, chromium):
+def test_jump_to_latest_when_a_message_arrives_while_reading_older_ones(live_daphne, people, launch):
     thread, alice, bob = people["thread"], people["alice"], people["bob"]
     _bulk_messages(thread, [bob], 40, "old {n}")
     alice_session, bob_session = _sessions(people)
+    chromium = launch()  # after every database write of this test
     alice_context = _context(chromium, live_daphne, alice_session)
     bob_context = _context(chromium, live_daphne, bob_session)
     from playwright.sync_api import expect
@@ -215,7 +247,7 @@ def test_jump_to_latest_when_a_message_arrives_while_reading_older_ones(live_dap
         bob_context.close()
 
 
-def test_switching_dms_off_disables_the_open_composer_and_on_shows_the_link_live(live_daphne, people, chromium):
+def test_switching_dms_off_disables_the_open_composer_and_on_shows_the_link_live(live_daphne, people, launch):
     from accounts.models import Role
     from tests.accounts.factories import AdminFactory
 
@@ -223,6 +255,7 @@ def test_switching_dms_off_disables_the_open_composer_and_on_shows_the_link_live
     admin = AdminFactory(role=Role.ADMIN)
     admin_session = _session_cookie(admin)
     _, bob_session = _sessions(people)
+    chromium = launch()  # after every database write of this test
     bob_context = _context(chromium, live_daphne, bob_session)
     admin_context = _context(chromium, live_daphne, admin_session)
     from playwright.sync_api import expect
@@ -260,13 +293,14 @@ def test_switching_dms_off_disables_the_open_composer_and_on_shows_the_link_live
         admin_context.close()
 
 
-def test_new_messages_divider_and_tab_reaches_the_composer_past_every_message(live_daphne, people, chromium):
+def test_new_messages_divider_and_tab_reaches_the_composer_past_every_message(live_daphne, people, launch):
     thread, alice, bob = people["thread"], people["alice"], people["bob"]
     _bulk_messages(thread, [alice, bob], 30, "earlier {n}")
     services.thread_mark_read(user=bob, thread_id=thread.pk)
     services.message_send(sender=alice, thread_id=thread.pk, body="new one")
     services.message_send(sender=alice, thread_id=thread.pk, body="new two")
     _, bob_session = _sessions(people)
+    chromium = launch()  # after every database write of this test
     context = _context(chromium, live_daphne, bob_session)
     from playwright.sync_api import expect
 
@@ -297,9 +331,10 @@ def test_new_messages_divider_and_tab_reaches_the_composer_past_every_message(li
         context.close()
 
 
-def test_new_message_search_as_you_type_pick_and_land_in_the_thread(live_daphne, people, chromium):
+def test_new_message_search_as_you_type_pick_and_land_in_the_thread(live_daphne, people, launch):
     make_member(display_name="Jordan Picked", username="jordan.picked")
     alice_session, _ = _sessions(people)
+    chromium = launch()  # after every database write of this test
     context = _context(chromium, live_daphne, alice_session)
     from playwright.sync_api import expect
 
