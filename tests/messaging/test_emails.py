@@ -183,3 +183,12 @@ def test_a_forged_unsubscribe_token_changes_nothing(client, member):
     assert response.status_code == 400
     assert selectors.preferences_get(user_id=other.pk).email_unread is True
     assert client.get(reverse("messaging:unsubscribe", args=["garbage"])).status_code == 400
+
+
+def test_beat_runs_the_sweep_every_configured_interval(settings):
+    from config.celery import beat_schedule
+
+    settings.MESSAGING_UNREAD_EMAIL_SWEEP_SECONDS = 45
+    entry = beat_schedule()["messaging-unread-emails"]
+    assert entry["task"] == "messaging.tasks.send_unread_emails"
+    assert entry["schedule"] == 45.0
