@@ -10,16 +10,18 @@ INDEX = "messaging_msg_body_fts"
 def create_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON messaging_message USING gin (to_tsvector('english', translate(body, '<>', '  ')))"
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON messaging_message USING gin (to_tsvector('english', translate(body, '<>', '  ')))"
         )
 
 
 def drop_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
 
 
 class Migration(migrations.Migration):
+    # CONCURRENTLY: building the index on a big messages table does not block sends.
+    atomic = False
     dependencies = [("messaging", "0003_chat_edit_delete_receipts_emails_start_policy")]
 
     operations = [migrations.RunPython(create_index, drop_index)]
