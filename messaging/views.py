@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import TYPE_CHECKING, Any, cast
 
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -103,6 +105,8 @@ def _render_thread(
         "error": error,
         "body_max_length": app_settings.BODY_MAX_LENGTH,
         "edit_window_seconds": app_settings.EDIT_WINDOW_SECONDS,
+        # Messages sent after this may still be edited (the script hides Edit as the window closes).
+        "edit_cutoff": timezone.now() - timedelta(seconds=app_settings.EDIT_WINDOW_SECONDS),
         # Where the "new messages" divider goes: after what was read before this visit.
         "read_up_to": read_up_to if read_up_to is not None else participant.last_read_message_id,
         "receipts": receipts,

@@ -180,3 +180,13 @@ def test_membership_status_is_shown_to_staff_only(db):
         "Prospect member"
         in _client(make_staff()).get(reverse("accounts:profile", args=[prospect.username])).content.decode()
     )
+
+
+def test_edit_is_offered_only_within_the_window(member_client, member, thread):
+    old = services.message_send(sender=member, thread_id=thread.pk, body="old")
+    Message.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=16))
+    fresh = services.message_send(sender=member, thread_id=thread.pk, body="fresh")
+    page = member_client.get(reverse("messaging:thread_detail", args=[thread.pk])).content.decode()
+    assert reverse("messaging:message_edit", args=[fresh.pk]) in page
+    assert reverse("messaging:message_edit", args=[old.pk]) not in page
+    assert reverse("messaging:message_delete", args=[old.pk]) in page
