@@ -16,10 +16,9 @@ app.autodiscover_tasks()
 
 
 def beat_schedule() -> dict[str, dict[str, object]]:
-    """Built lazily so the poll interval comes from the clubos app's settings, not from import time."""
+    """Built lazily so the intervals come from the apps' settings (clubos, inbox, messaging), not from import time."""
     from clubos.app_settings import app_settings as clubos_settings
     from inbox import app_settings as inbox_settings
-
     from messaging.app_settings import app_settings as messaging_settings
 
     poll = float(clubos_settings.POLL_SECONDS)
