@@ -321,6 +321,7 @@ def message_edit(*, user: User, message_id: int, body: object) -> Message:
     text = message_clean_body(body)
     if text == message.body:
         return message
+    _rate_limit_hit(user_id=user.pk)  # each edit is pushed to the thread like a send: the same limit
     message.body = text
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "edited_at"])

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import MembershipStatus
 from messaging import selectors, services
-from messaging.exceptions import InvalidMessage, MessageNotEditable, NotAParticipant, StartNotAllowed
+from messaging.exceptions import InvalidMessage, MessageNotEditable, NotAParticipant, RateLimited, StartNotAllowed
 from messaging.models import Message, Participant, StartPolicy
 from tests.messaging.factories import make_member, make_staff
 
@@ -61,6 +61,16 @@ def test_edit_checks_the_body_like_a_send(thread, member, settings):
     with pytest.raises(InvalidMessage):
         services.message_edit(user=member, message_id=message.pk, body="   ")
     assert Message.objects.get(pk=message.pk).body == "short"
+
+
+def test_edits_count_against_the_send_rate_limit(thread, member, settings):
+    settings.MESSAGING_RATE_LIMIT_PER_MINUTE = 3
+    message = services.message_send(sender=member, thread_id=thread.pk, body="v0")
+    services.message_edit(user=member, message_id=message.pk, body="v1")
+    services.message_edit(user=member, message_id=message.pk, body="v2")
+    with pytest.raises(RateLimited):
+        services.message_edit(user=member, message_id=message.pk, body="v3")
+    assert Message.objects.get(pk=message.pk).body == "v2"
 
 
 # --- delete -------------------------------------------------------------------------------------
