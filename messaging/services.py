@@ -44,8 +44,6 @@ from .models import (
     ToggleChange,
 )
 
-logger = logging.getLogger(__name__)
-
 if TYPE_CHECKING:
     from accounts.models import User
 
