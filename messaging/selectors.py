@@ -262,7 +262,7 @@ def seen_up_to(*, viewer_id: int, participant: Participant) -> int | None:
 
 
 def _tsvector(column: str) -> Func:
-    # The same expression as the GIN index in migration 0004, so the index serves it. Angle brackets
+    # The same expression as the GIN index in migration 0005, so the index serves it. Angle brackets
     # become spaces first: PostgreSQL's parser would otherwise swallow "<towel>" as an XML tag.
     text = Func(column, Value("<>"), Value("  "), function="translate")
     return Func(Value("english"), text, function="to_tsvector", output_field=SearchVectorField())

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('messaging', '0002_settings_row'),
+        ('messaging', '0003_text_without_control_characters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

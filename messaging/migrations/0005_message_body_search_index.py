@@ -22,6 +22,6 @@ def drop_index(apps, schema_editor):
 class Migration(migrations.Migration):
     # CONCURRENTLY: building the index on a big messages table does not block sends.
     atomic = False
-    dependencies = [("messaging", "0003_chat_edit_delete_receipts_emails_start_policy")]
+    dependencies = [("messaging", "0004_chat_edit_delete_receipts_emails_start_policy")]
 
     operations = [migrations.RunPython(create_index, drop_index)]
