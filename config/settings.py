@@ -253,6 +253,26 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Email ------------------------------------------------------------------------------------
+# EMAIL_URL e.g. smtp+tls://user:password@smtp.example.com:587; unset = printed to the console.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_mail_options: dict[str, object] = {}
+if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+    _mail_options = {
+        "host": _email["EMAIL_HOST"],
+        "port": _email["EMAIL_PORT"],
+        "username": _email["EMAIL_HOST_USER"] or None,
+        "password": _email["EMAIL_HOST_PASSWORD"] or None,
+        "use_tls": bool(_email.get("EMAIL_USE_TLS")),
+        "use_ssl": bool(_email.get("EMAIL_USE_SSL")),
+        "timeout": 10,
+    }
+MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mail_options}}
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Clubroom <no-reply@clubroom.local>")
+# The site's public address, for links in emails (unsubscribe, "open the conversation").
+MESSAGING_SITE_URL = env.str("CLUBROOM_SITE_URL", default="http://127.0.0.1:8000")
+MESSAGING_UNREAD_EMAIL_DELAY_SECONDS = env.int("MESSAGING_UNREAD_EMAIL_DELAY_SECONDS", default=15 * 60)
+
 # --- ClubOS, outbox, sockets, outages -------------------------------------------------------
 # Passed on only when the environment sets them: the defaults live in each app's app_settings.py.
 # (benchmarks/fault_scenarios.py shortens the timeouts to replay outages in seconds.)
