@@ -8,13 +8,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsInboxStaff
+from core.fields import validated_input
+from core.pagination import CheckedLimitOffsetPagination
 
 from . import selectors
 from .intents import Intent
@@ -97,7 +98,7 @@ class InsightView(APIView):
         return Response(InsightSerializer(insight).data)
 
 
-class DecisionPagination(LimitOffsetPagination):
+class DecisionPagination(CheckedLimitOffsetPagination):
     default_limit = 50
     max_limit = 500
 
@@ -107,6 +108,12 @@ class DecisionFilterSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=DecisionKind.choices, required=False)
     reason = serializers.ChoiceField(choices=Reason.choices, required=False)
     date = serializers.DateField(required=False, help_text="Decisions created on this day (club time zone).")
+
+    def validate(self, attrs: dict) -> dict:
+        # A query string's empty value is dropped as "not given"; the schema says a date, so refuse it.
+        if "date" in self.initial_data and not self.initial_data["date"]:
+            raise serializers.ValidationError({"date": "Give a date as YYYY-MM-DD."})
+        return attrs
 
 
 @extend_schema(
@@ -126,8 +133,7 @@ class DecisionListView(ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         filters = DecisionFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        data = filters.validated_data
+        data = validated_input(filters)
         return selectors.decisions_filtered(
             intent=data.get("intent", ""),
             decision=data.get("decision", ""),

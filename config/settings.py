@@ -152,8 +152,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Password-reset links (staff send them from admin). django-environ URL, e.g. smtp+tls://user:pass@host:587
-_email = env.email_url("DJANGO_EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+# Outgoing mail (password-reset links, unread-message emails). django-environ URL, e.g.
+# smtp+tls://user:pass@host:587; unset = printed to the console while DEBUG, local SMTP in production.
+_email = env.email_url(
+    "EMAIL_URL", default=env.str("DJANGO_EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
 _smtp = {
     option: _email[name]
     for option, name in [
@@ -245,6 +248,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the AI intents, used by decisions, insights and their filters.
+    "ENUM_NAME_OVERRIDES": {"IntentEnum": "ai_agent.intents.Intent"},
     # Ids in paths are config.converters.DatabaseIdConverter: 1 to 18 digits.
     # A `str` path segment holds no "/" and no control characters (core.middleware answers 400).
     "PATH_CONVERTER_OVERRIDES": {
@@ -253,22 +258,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Email ------------------------------------------------------------------------------------
-# EMAIL_URL e.g. smtp+tls://user:password@smtp.example.com:587; unset = printed to the console.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
-_mail_options: dict[str, object] = {}
-if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
-    _mail_options = {
-        "host": _email["EMAIL_HOST"],
-        "port": _email["EMAIL_PORT"],
-        "username": _email["EMAIL_HOST_USER"] or None,
-        "password": _email["EMAIL_HOST_PASSWORD"] or None,
-        "use_tls": bool(_email.get("EMAIL_USE_TLS")),
-        "use_ssl": bool(_email.get("EMAIL_USE_SSL")),
-        "timeout": 10,
-    }
-MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mail_options}}
-DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Clubroom <no-reply@clubroom.local>")
+# --- Email links ------------------------------------------------------------------------------
 # The site's public address, for links in emails (unsubscribe, "open the conversation").
 MESSAGING_SITE_URL = env.str("CLUBROOM_SITE_URL", default="http://127.0.0.1:8000")
 MESSAGING_UNREAD_EMAIL_DELAY_SECONDS = env.int("MESSAGING_UNREAD_EMAIL_DELAY_SECONDS", default=15 * 60)

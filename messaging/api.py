@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import selectors as accounts_selectors
-from core.fields import validated_input
+from core.fields import TEXT_PATTERN, validated_input
 from core.pagination import CheckedCursorPagination
 from realtime import selectors as realtime_selectors
 
@@ -202,7 +202,11 @@ class MessageSearchAPI(MessagingAPIView):
     @extend_schema(
         tags=[TAG],
         summary="Search my conversations' messages, newest first",
-        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Words to find (full-text on PostgreSQL).")],
+        parameters=[
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description="Words to find (full-text on PostgreSQL).", pattern=TEXT_PATTERN
+            )
+        ],
         responses={200: MessageSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
@@ -216,7 +220,9 @@ class RecipientSearchAPI(MessagingAPIView):
     @extend_schema(
         tags=[TAG],
         summary="Members I may message whose name matches (for a new conversation)",
-        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Part of a name or username.")],
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Part of a name or username.", pattern=TEXT_PATTERN)
+        ],
         responses={200: PersonSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
@@ -243,12 +249,11 @@ class PreferencesAPI(MessagingAPIView):
         responses={200: PreferencesSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
     )
     def patch(self, request: Request) -> Response:
-        data = PreferencesSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated_input(PreferencesSerializer(data=request.data))
         prefs = services.preferences_update(
             user_id=self._user().pk,
-            read_receipts=data.validated_data.get("read_receipts"),
-            email_unread=data.validated_data.get("email_unread"),
+            read_receipts=data.get("read_receipts"),
+            email_unread=data.get("email_unread"),
         )
         return Response(PreferencesSerializer(prefs).data)
 

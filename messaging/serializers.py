@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.fields import PlainTextField
+from core.fields import PlainTextField, StrictBooleanField
 
 from .models import Block, Message, Participant
 
@@ -37,10 +37,10 @@ class MessageUpdateSerializer(serializers.Serializer):
 
 
 class PreferencesSerializer(serializers.Serializer):
-    read_receipts = serializers.BooleanField(
+    read_receipts = StrictBooleanField(
         required=False, help_text="Share when you have read messages (off also hides others' from you)."
     )
-    email_unread = serializers.BooleanField(required=False, help_text="Email me when a message waits unread.")
+    email_unread = StrictBooleanField(required=False, help_text="Email me when a message waits unread.")
 
 
 class ThreadSerializer(serializers.ModelSerializer):

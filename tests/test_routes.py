@@ -28,7 +28,7 @@ from ai_agent.models import AgentSettings, Decision, ThreadInsight
 from clubos.models import NameLookup, SyncControl, SyncRun, SyncState
 from inbox.models import Conversation
 from messaging import selectors, services
-from messaging.models import Message, MessagingSettings
+from messaging.models import Message, MessagingSettings, Preferences
 from tests.accounts.factories import AdminFactory, MemberFactory, StaffFactory, as_user
 from tests.inbox.factories import ConversationFactory
 
@@ -84,6 +84,7 @@ def _world() -> World:
             message=conversation.messages.get(), conversation=conversation, decision="suggested", reply="Hi!"
         ).pk,
         "ai_agent/threadinsight": ThreadInsight.objects.create(conversation=conversation, summary="pool").pk,
+        "messaging/preferences": Preferences.objects.get_or_create(user=owner)[0].pk,
         "mine": mine.pk,
     }
     return World(owner, buddy, other, staff, admin, thread.pk, message.pk, conversation, objects)
@@ -145,6 +146,17 @@ SITE: dict[str, Expect] = {
     "messages/<id:thread_id>/": Expect("302 200 404 404 404", kwargs=_thread),
     "messages/<id:thread_id>/send/": Expect("302 302 404 404 404", "post", _thread, {"body": "hi"}),
     "messages/<id:thread_id>/archive/": Expect("302 302 404 404 404", "post", _thread),
+    "messages/new/": Expect("302 200 200 200 200"),
+    "messages/search/": Expect("302 200 200 200 200", data={"q": "hello"}),
+    "messages/settings/": Expect("302 200 200 200 200"),
+    # a token that doesn't verify: a clear 400 page for anyone (the signed token is the credential)
+    "messages/unsubscribe/<str:token>/": Expect("400 400 400 400 400", kwargs=lambda w: {"token": "not-a-token"}),
+    "messages/message/<id:message_id>/edit/": Expect(
+        "302 200 404 404 404", kwargs=lambda w: {"message_id": w.objects["mine"]}
+    ),
+    "messages/message/<id:message_id>/delete/": Expect(
+        "302 302 404 404 404", "post", lambda w: {"message_id": w.objects["mine"]}
+    ),
     "messages/<id:thread_id>/mute/": Expect("302 302 404 404 404", "post", _thread),
     # staff inbox and the ClubOS sync
     "inbox/": Expect("302 403 403 200 200"),
@@ -161,6 +173,12 @@ SITE: dict[str, Expect] = {
     "api/v1/messaging/messages/<id:message_id>/report/": Expect(
         "401 200 404 404 404", "post", lambda w: {"message_id": w.message_id}, {"reason": "again"}
     ),
+    "api/v1/messaging/messages/<id:message_id>/": Expect(
+        "401 200 404 404 404", "delete", lambda w: {"message_id": w.objects["mine"]}
+    ),
+    "api/v1/messaging/preferences/": Expect("401 200 200 200 200"),
+    "api/v1/messaging/recipients/": Expect("401 200 200 200 200", data={"q": "a"}),
+    "api/v1/messaging/search/": Expect("401 200 200 200 200", data={"q": "hello"}),
     "api/v1/messaging/blocks/": Expect("401 200 200 200 200"),
     "api/v1/messaging/blocks/<str:username>/": Expect("401 404 404 404 404", "delete", _buddy),
     "api/v1/messaging/unread/": Expect("401 200 200 200 200"),
@@ -230,6 +248,10 @@ ADMIN_MODELS: dict[str, dict[str, str]] = {
         "delete": "302 302 302 403 403",
     },
     "messaging/report": {
+        "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+        "delete": NO_STAFF,
+    },
+    "messaging/preferences": {
         "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
         "delete": NO_STAFF,
     },
