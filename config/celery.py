@@ -16,13 +16,19 @@ app.autodiscover_tasks()
 
 
 def beat_schedule() -> dict[str, dict[str, object]]:
-    """Built lazily so the poll interval comes from the clubos app's settings, not from import time."""
+    """Built lazily so the intervals come from the apps' settings (clubos, inbox, messaging), not from import time."""
     from clubos.app_settings import app_settings as clubos_settings
     from inbox import app_settings as inbox_settings
+    from messaging.app_settings import app_settings as messaging_settings
 
     poll = float(clubos_settings.POLL_SECONDS)
     sweep = inbox_settings.outbox_sweep_seconds()
     return {
+        "messaging-unread-emails": {
+            "task": "messaging.tasks.send_unread_emails",
+            "schedule": messaging_settings.UNREAD_EMAIL_SWEEP_SECONDS,
+            "options": {"expires": messaging_settings.UNREAD_EMAIL_SWEEP_SECONDS},
+        },
         "clubos-sync": {
             "task": "clubos.tasks.sync_inbox",
             "schedule": poll,

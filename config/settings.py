@@ -152,8 +152,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Password-reset links (staff send them from admin). django-environ URL, e.g. smtp+tls://user:pass@host:587
-_email = env.email_url("DJANGO_EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+# Outgoing mail (password-reset links, unread-message emails). django-environ URL, e.g.
+# smtp+tls://user:pass@host:587; unset = printed to the console while DEBUG, local SMTP in production.
+_email = env.email_url(
+    "EMAIL_URL", default=env.str("DJANGO_EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
 _smtp = {
     option: _email[name]
     for option, name in [
@@ -238,13 +241,15 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clubroom API",
-    "DESCRIPTION": "Member direct messages, the staff inbox and ClubOS sync.",
+    "DESCRIPTION": "Member direct messages, the staff inbox, ClubOS sync and the AI agent.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from our own static files (the sidecar), not a CDN: the CSP allows 'self' only.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the AI intents, used by decisions, insights and their filters.
+    "ENUM_NAME_OVERRIDES": {"IntentEnum": "ai_agent.intents.Intent"},
     # Ids in paths are config.converters.DatabaseIdConverter: 1 to 18 digits.
     # A `str` path segment holds no "/" and no control characters (core.middleware answers 400).
     "PATH_CONVERTER_OVERRIDES": {
@@ -252,6 +257,11 @@ SPECTACULAR_SETTINGS = {
         "str": {"type": "string", "pattern": "^[^/\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]+$"},
     },
 }
+
+# --- Email links ------------------------------------------------------------------------------
+# The site's public address, for links in emails (unsubscribe, "open the conversation").
+MESSAGING_SITE_URL = env.str("CLUBROOM_SITE_URL", default="http://127.0.0.1:8000")
+MESSAGING_UNREAD_EMAIL_DELAY_SECONDS = env.int("MESSAGING_UNREAD_EMAIL_DELAY_SECONDS", default=15 * 60)
 
 # --- ClubOS, outbox, sockets, outages -------------------------------------------------------
 # Passed on only when the environment sets them: the defaults live in each app's app_settings.py.
@@ -282,6 +292,8 @@ for _name, _cast in {
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+# "auto": OpenAI when OPENAI_API_KEY is set, else the embedded classifier; or "openai" / "embedded".
+AI_AGENT_BACKEND = env.str("AI_AGENT_BACKEND", default="auto")
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

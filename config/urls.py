@@ -8,6 +8,7 @@ from core.views import DocsView, SchemaView
 api_v1 = [
     path("", include("messaging.api_urls")),
     path("", include("clubos.api_urls")),
+    path("", include("ai_agent.api_urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),
     path("inbox/", include("inbox.urls")),
     path("clubos/", include("clubos.urls")),
+    path("ai/", include("ai_agent.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),

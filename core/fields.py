@@ -40,6 +40,17 @@ class PlainTextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true/false: 0, 1, "yes" and the like are refused, not coerced (the schema says boolean)."""
+
+    default_error_messages = {"not_a_boolean": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("not_a_boolean")
+        return data
+
+
 class InvalidInput(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "The request body is not valid."

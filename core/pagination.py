@@ -15,8 +15,10 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination, LimitOffsetPagination
 from rest_framework.request import Request
+
+from .fields import InvalidInput
 
 
 class CheckedCursorPagination(CursorPagination):
@@ -59,3 +61,17 @@ class CheckedCursorPagination(CursorPagination):
             low, high = connection.ops.integer_field_range(field.get_internal_type())
             return (low is None or value >= low) and (high is None or value <= high)
         return True
+
+
+class CheckedLimitOffsetPagination(LimitOffsetPagination):
+    """Limit/offset pages whose parameters must be what the schema says (non-negative integers).
+
+    DRF silently falls back to defaults for `?offset=null`; an API that states its limits refuses it.
+    """
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        for name in (self.limit_query_param, self.offset_query_param):
+            values = request.query_params.getlist(name)
+            if len(values) > 1 or any(not value.isdigit() or len(value) > 18 for value in values):
+                raise InvalidInput(f"{name}: Must be a whole number.")
+        return super().paginate_queryset(queryset, request, view)

@@ -8,6 +8,8 @@ class InboxConfig(AppConfig):
     def ready(self) -> None:
         from realtime.registry import badge_register
 
-        from . import live, selectors
+        # `tasks` registers the delivery task with the Celery app, so `signature(DELIVERY_TASK)` resolves
+        # to it (and runs eagerly in embedded mode) in processes that never import inbox.tasks otherwise.
+        from . import live, selectors, tasks  # noqa: F401
 
         badge_register(name="inbox", count=selectors.staff_unread_count, groups=live.staff_groups)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import inbox_staff_required
 
-from . import selectors
+from . import panels, selectors
 from .exceptions import ReplyNotAllowed
 from .forms import ReplyForm
 from .models import ConversationStatus
@@ -56,4 +56,5 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
         "inbox_messages": selectors.conversation_messages(conversation=conversation),
         "form": form,
     }
+    context["panels"] = panels.panels_for(conversation=conversation, user=request.user)
     return render(request, "inbox/conversation_detail.html", context, status=status)

@@ -13,14 +13,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from . import services
-from .models import Block, MessagingSettings, Report, ToggleChange
+from .models import Block, MessagingSettings, Preferences, Report, ToggleChange
 
 
 @admin.register(MessagingSettings)
 class MessagingSettingsAdmin(admin.ModelAdmin):
     """A singleton: the list page goes straight to the one row; saving goes through the service."""
 
-    fields = ("enabled", "updated_at", "history")
+    fields = ("enabled", "start_policy", "updated_at", "history")
     readonly_fields = ("updated_at", "history")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -35,6 +35,7 @@ class MessagingSettingsAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: MessagingSettings, form: Any, change: bool) -> None:
         services.messaging_set_enabled(actor=request.user, enabled=obj.enabled)  # type: ignore[arg-type]
+        services.messaging_set_start_policy(actor=request.user, start_policy=obj.start_policy)  # type: ignore[arg-type]
         obj.refresh_from_db()
 
     @admin.display(description="History of the switch (who, when, on/off)")
@@ -106,6 +107,17 @@ class BlockAdmin(admin.ModelAdmin):
     list_select_related = ("blocker", "blocked")
     search_fields = ("blocker__username", "blocked__username")
     readonly_fields = ("blocker", "blocked", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Preferences)
+class PreferencesAdmin(admin.ModelAdmin):
+    list_display = ("user", "read_receipts", "email_unread", "updated_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    readonly_fields = ("user", "updated_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

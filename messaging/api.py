@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
@@ -13,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import selectors as accounts_selectors
-from core.fields import validated_input
+from core.fields import TEXT_PATTERN, validated_input
 from core.pagination import CheckedCursorPagination
 from realtime import selectors as realtime_selectors
 
@@ -25,8 +26,12 @@ from .serializers import (
     MessageCreateSerializer,
     MessageListQuerySerializer,
     MessageSerializer,
+    MessageUpdateSerializer,
+    PersonSerializer,
+    PreferencesSerializer,
     ReportCreateSerializer,
     ReportSerializer,
+    ThreadDetailSerializer,
     ThreadListQuerySerializer,
     ThreadSerializer,
     ThreadStartSerializer,
@@ -99,12 +104,17 @@ class ThreadListAPI(MessagingAPIView):
 
 
 class ThreadDetailAPI(MessagingAPIView):
-    serializer_class = ThreadSerializer
+    serializer_class = ThreadDetailSerializer
 
-    @extend_schema(tags=[TAG], summary="One of my threads", responses={200: ThreadSerializer, **ERRORS})
+    @extend_schema(
+        tags=[TAG],
+        summary="One of my threads (with how far the other member has read)",
+        responses={200: ThreadDetailSerializer, **ERRORS},
+    )
     def get(self, request: Request, thread_id: int) -> Response:
         participant = selectors.participant_get(user_id=self._user().pk, thread_id=thread_id)
-        return Response(ThreadSerializer(participant).data)
+        seen = selectors.seen_up_to(viewer_id=self._user().pk, participant=participant)
+        return Response(ThreadDetailSerializer(participant, context={"seen_up_to": seen}).data)
 
     @extend_schema(
         tags=[TAG],
@@ -154,6 +164,98 @@ class MessageListAPI(MessagingAPIView):
         data = validated_input(MessageCreateSerializer(data=request.data))
         message = services.message_send(sender=self._user(), thread_id=thread_id, body=data["body"])
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class MessageDetailAPI(MessagingAPIView):
+    serializer_class = MessageSerializer
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Edit my message (within 15 minutes of sending; it is marked edited)",
+        request=MessageUpdateSerializer,
+        responses={
+            200: MessageSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Empty or too long."),
+            403: OpenApiResponse(ErrorSerializer, description="Not mine, deleted, or past the edit window."),
+            **ERRORS,
+        },
+    )
+    def patch(self, request: Request, message_id: int) -> Response:
+        # The raw value, not a serializer's: a number or a list is refused, never turned into text.
+        body = request.data.get("body") if isinstance(request.data, dict) else None
+        message = services.message_edit(user=self._user(), message_id=message_id, body=body)
+        return Response(MessageSerializer(message).data)
+
+    @extend_schema(
+        tags=[TAG],
+        summary='Delete my message (both members then see "message deleted")',
+        responses={200: MessageSerializer, 403: OpenApiResponse(ErrorSerializer, description="Not mine."), **ERRORS},
+    )
+    def delete(self, request: Request, message_id: int) -> Response:
+        message = services.message_delete(user=self._user(), message_id=message_id)
+        return Response(MessageSerializer(message).data)
+
+
+class MessageSearchAPI(MessagingAPIView):
+    serializer_class = MessageSerializer
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Search my conversations' messages, newest first",
+        parameters=[
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description="Words to find (full-text on PostgreSQL).", pattern=TEXT_PATTERN
+            )
+        ],
+        responses={200: MessageSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        results = selectors.message_search(user_id=self._user().pk, query=request.query_params.get("q", ""))
+        return Response(MessageSerializer(results, many=True).data)
+
+
+class RecipientSearchAPI(MessagingAPIView):
+    serializer_class = PersonSerializer
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Members I may message whose name matches (for a new conversation)",
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Part of a name or username.", pattern=TEXT_PATTERN)
+        ],
+        responses={200: PersonSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        people = selectors.recipient_search(user=self._user(), query=request.query_params.get("q", ""))
+        return Response(PersonSerializer(people, many=True).data)
+
+
+class PreferencesAPI(MessagingAPIView):
+    """Read receipts and unread emails; answers while messaging is off (emails follow the switch)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = PreferencesSerializer
+
+    @extend_schema(
+        tags=[TAG], summary="My messaging settings", responses={200: PreferencesSerializer, 401: ErrorSerializer}
+    )
+    def get(self, request: Request) -> Response:
+        return Response(PreferencesSerializer(selectors.preferences_get(user_id=self._user().pk)).data)
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Change my messaging settings",
+        request=PreferencesSerializer,
+        responses={200: PreferencesSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
+    )
+    def patch(self, request: Request) -> Response:
+        data = validated_input(PreferencesSerializer(data=request.data))
+        prefs = services.preferences_update(
+            user_id=self._user().pk,
+            read_receipts=data.get("read_receipts"),
+            email_unread=data.get("email_unread"),
+        )
+        return Response(PreferencesSerializer(prefs).data)
 
 
 class ThreadReadAPI(MessagingAPIView):

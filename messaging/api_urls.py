@@ -9,6 +9,10 @@ urlpatterns = [
     path("messaging/threads/<id:thread_id>/", api.ThreadDetailAPI.as_view(), name="messaging-thread-detail"),
     path("messaging/threads/<id:thread_id>/messages/", api.MessageListAPI.as_view(), name="messaging-message-list"),
     path("messaging/threads/<id:thread_id>/read/", api.ThreadReadAPI.as_view(), name="messaging-thread-read"),
+    path("messaging/messages/<id:message_id>/", api.MessageDetailAPI.as_view(), name="messaging-message-detail"),
+    path("messaging/search/", api.MessageSearchAPI.as_view(), name="messaging-search"),
+    path("messaging/recipients/", api.RecipientSearchAPI.as_view(), name="messaging-recipients"),
+    path("messaging/preferences/", api.PreferencesAPI.as_view(), name="messaging-preferences"),
     path(
         "messaging/messages/<id:message_id>/report/",
         api.MessageReportAPI.as_view(),

@@ -35,5 +35,34 @@ class AppSettings:
     def MESSAGES_PER_PAGE(self) -> int:
         return int(self._setting("MESSAGES_PER_PAGE", 50))
 
+    @property
+    def EDIT_WINDOW_SECONDS(self) -> int:
+        """How long after sending a member may still edit their message."""
+        return int(self._setting("EDIT_WINDOW_SECONDS", 15 * 60))
+
+    @property
+    def UNREAD_EMAIL_DELAY_SECONDS(self) -> int:
+        """How long a message sits unread before the recipient is emailed (once per thread per burst)."""
+        return int(self._setting("UNREAD_EMAIL_DELAY_SECONDS", 15 * 60))
+
+    @property
+    def UNREAD_EMAIL_SWEEP_SECONDS(self) -> float:
+        """How often the beat task looks for unread bursts that are due an email."""
+        return float(self._setting("UNREAD_EMAIL_SWEEP_SECONDS", 60))
+
+    @property
+    def UNREAD_EMAIL_BATCH(self) -> int:
+        """At most this many emails per sweep (the next sweep takes the rest)."""
+        return int(self._setting("UNREAD_EMAIL_BATCH", 200))
+
+    @property
+    def SITE_URL(self) -> str:
+        """Absolute base for links in emails, e.g. https://club.example.com (no trailing slash)."""
+        return str(self._setting("SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
+
+    @property
+    def SEARCH_RESULTS(self) -> int:
+        return int(self._setting("SEARCH_RESULTS", 50))
+
 
 app_settings = AppSettings()

@@ -20,6 +20,23 @@ def check_messaging_settings(app_configs: Iterable[Any] | None, **kwargs: Any) -
         problems.append(
             Error("MESSAGING_BODY_MAX_LENGTH must be between 1 and 5000 (the column's size).", id="messaging.E002")
         )
+    if app_settings.EDIT_WINDOW_SECONDS < 0 or app_settings.UNREAD_EMAIL_DELAY_SECONDS < 0:
+        problems.append(
+            Error(
+                "MESSAGING_EDIT_WINDOW_SECONDS and MESSAGING_UNREAD_EMAIL_DELAY_SECONDS cannot be negative.",
+                id="messaging.E003",
+            )
+        )
+    if app_settings.UNREAD_EMAIL_SWEEP_SECONDS <= 0:
+        problems.append(Error("MESSAGING_UNREAD_EMAIL_SWEEP_SECONDS must be positive.", id="messaging.E004"))
+    if not app_settings.SITE_URL.startswith(("http://", "https://")):
+        problems.append(
+            Error(
+                "MESSAGING_SITE_URL (CLUBROOM_SITE_URL) must be an absolute http(s) address.",
+                hint="Links in unread-message emails are built from it, e.g. https://club.example.com.",
+                id="messaging.E005",
+            )
+        )
     layer = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
     cache_backend = settings.CACHES.get("default", {}).get("BACKEND", "")
     if "Redis" in layer and "LocMem" in cache_backend:

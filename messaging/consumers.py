@@ -24,7 +24,9 @@ TYPING_RELAY_SECONDS = 1.0
 
 
 class ThreadConsumer(PushConsumer):
-    """New messages (`{"type": "message", "message": {...}}`) and typing hints for one thread."""
+    """One thread's live frames: `{"type": "message", "message": {...}}` (new),
+    `{"type": "message_changed", "message": {...}}` (edited or deleted), `{"type": "seen", "message_id": n}`
+    (the other side read up to n; only when both share read receipts) and `{"type": "typing", "name": ...}`."""
 
     async def connect(self) -> None:
         self.user = signed_in(self.scope)
@@ -73,6 +75,24 @@ class ThreadConsumer(PushConsumer):
         except NotAParticipant:
             return
         await self.send_json({"type": "message", "message": payload})
+
+    async def thread_changed(self, event: dict[str, Any]) -> None:
+        """An edit or a delete: the message as it is now (a deleted one without its body)."""
+        try:
+            payload = await database_sync_to_async(selectors.message_payload_for_user)(
+                user_id=self.user.pk, message_id=event["message_id"]
+            )
+        except NotAParticipant:
+            return
+        await self.send_json({"type": "message_changed", "message": payload})
+
+    async def thread_read(self, event: dict[str, Any]) -> None:
+        """The other side read up to a message: "Seen", unless either of the two turned receipts off."""
+        reader_id = event["reader_id"]
+        if reader_id == self.user.pk:
+            return
+        if await database_sync_to_async(selectors.receipts_visible)(viewer_id=self.user.pk, other_id=reader_id):
+            await self.send_json({"type": "seen", "message_id": event["message_id"]})
 
     async def unread_refresh(self, event: dict[str, Any]) -> None:
         """The switch may have flipped: a thread socket does not outlive direct messaging."""

@@ -31,3 +31,11 @@ class RecipientUnavailable(MessagingError, core.Forbidden):
 
 class RateLimited(MessagingError, core.RateLimited):
     """The sender went over the per-minute limit (429)."""
+
+
+class StartNotAllowed(MessagingError, core.Forbidden):
+    """The member may reply in existing threads but not start new ones (membership rule, 403)."""
+
+
+class MessageNotEditable(MessagingError, core.Forbidden):
+    """Not the sender's own message, already deleted, or past the edit window (403)."""

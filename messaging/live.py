@@ -16,3 +16,22 @@ def thread_message_announce(*, thread_id: int, message_id: int) -> None:
     push.group_send_on_commit(
         groups=[thread_group(thread_id)], message={"type": THREAD_MESSAGE_EVENT, "message_id": message_id}
     )
+
+
+THREAD_CHANGED_EVENT = "thread.changed"
+THREAD_READ_EVENT = "thread.read"
+
+
+def thread_message_changed(*, thread_id: int, message_id: int) -> None:
+    """A message was edited or deleted: sockets watching the thread re-fetch it by id after commit."""
+    push.group_send_on_commit(
+        groups=[thread_group(thread_id)], message={"type": THREAD_CHANGED_EVENT, "message_id": message_id}
+    )
+
+
+def thread_read_announce(*, thread_id: int, reader_id: int, message_id: int) -> None:
+    """`reader_id` has read up to `message_id`: the other side's sockets may show "Seen" after commit."""
+    push.group_send_on_commit(
+        groups=[thread_group(thread_id)],
+        message={"type": THREAD_READ_EVENT, "reader_id": reader_id, "message_id": message_id},
+    )

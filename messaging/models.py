@@ -13,8 +13,13 @@ from django.db.models import Q
 from core.validators import validate_no_control_characters
 
 
+class StartPolicy(models.TextChoices):
+    ALL_MEMBERS = "all", "All members"
+    ACTIVE_MEMBERS = "active", "Only members with an active membership"
+
+
 class MessagingSettings(models.Model):
-    """The one row holding the admin switch (pk is always 1)."""
+    """The one row holding the admin switch and who may start conversations (pk is always 1)."""
 
     SINGLETON_PK = 1
 
@@ -23,6 +28,13 @@ class MessagingSettings(models.Model):
         "Direct messaging enabled",
         default=False,
         help_text="Off hides every direct-message page, API endpoint and socket; nothing is deleted.",
+    )
+    start_policy = models.CharField(
+        "Who may start a conversation",
+        max_length=16,
+        choices=StartPolicy.choices,
+        default=StartPolicy.ALL_MEMBERS,
+        help_text="Frozen, cancelled and prospect members can always read and reply in their existing threads.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -103,6 +115,10 @@ class Participant(models.Model):
     last_activity_at = models.DateTimeField()
     archived = models.BooleanField(default=False)
     muted = models.BooleanField(default=False, help_text="Muted threads do not count towards the nav badge.")
+    # The unread burst: when its first unread message arrived, and when this side was emailed about
+    # it. Reading ends the burst and clears both, so a burst is emailed at most once.
+    unread_since = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ParticipantQuerySet.as_manager()
 
@@ -117,6 +133,8 @@ class Participant(models.Model):
                 condition=Q(unread_count__gt=0, muted=False),
                 name="messaging_part_unread",
             ),
+            # The unread-email sweep: only sides with an open burst.
+            models.Index(fields=["unread_since"], condition=Q(unread_since__isnull=False), name="messaging_part_burst"),
         ]
 
     def __str__(self) -> str:
@@ -128,6 +146,9 @@ class Message(models.Model):
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     body = models.TextField(max_length=5000, validators=[validate_no_control_characters])
     created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # Deleted messages keep their row (reports point at them) but are shown as "message deleted".
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -136,6 +157,36 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"Message {self.pk} in thread {self.thread_id}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Preferences(models.Model):
+    """One member's messaging settings; a missing row means the defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="messaging_preferences"
+    )
+    read_receipts = models.BooleanField(
+        "Read receipts",
+        default=True,
+        help_text="Others see when you have read their messages, and you see when they read yours.",
+    )
+    email_unread = models.BooleanField(
+        "Email me about unread messages",
+        default=True,
+        help_text="One email per conversation when a message has waited unread for a while.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "messaging preferences"
+        verbose_name_plural = "messaging preferences"
+
+    def __str__(self) -> str:
+        return f"Messaging preferences of {self.user_id}"
 
 
 class Block(models.Model):

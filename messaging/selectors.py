@@ -6,13 +6,15 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Exists, Func, OuterRef, Q, QuerySet, Sum, Value
 from django.utils.html import escape
 
 from .app_settings import app_settings
 from .exceptions import MessagingDisabled, NotAParticipant
-from .models import Block, Message, MessagingSettings, Participant
+from .models import Block, Message, MessagingSettings, Participant, Preferences, StartPolicy, Thread
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -158,18 +160,128 @@ def blocks_for_user(*, user_id: int) -> QuerySet[Block]:
 
 
 def message_payload(*, message: Message, viewer_id: int) -> dict[str, Any]:
-    """A message as sent on a thread socket: the body as text, and escaped for HTML (line breaks kept by CSS)."""
+    """A message as sent on a thread socket: the body as text, and escaped for HTML (line breaks kept by CSS).
+    A deleted message has no body, for either side."""
     sender = message.sender
+    body = "" if message.is_deleted else message.body
     return {
         "id": message.pk,
         "thread": message.thread_id,
         "sender": {"username": sender.username, "name": sender.name, "initials": sender.initials},
         "mine": message.sender_id == viewer_id,
-        "body": message.body,
-        "body_html": str(escape(message.body)),
+        "body": body,
+        "body_html": str(escape(body)),
         "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": message.is_deleted,
     }
 
 
 def message_payload_for_user(*, user_id: int, message_id: int) -> dict[str, Any]:
     return message_payload(message=message_get_for_user(user_id=user_id, message_id=message_id), viewer_id=user_id)
+
+
+# --- Who may start a conversation ---------------------------------------------------------------
+
+
+def start_policy() -> str:
+    value = MessagingSettings.objects.filter(pk=MessagingSettings.SINGLETON_PK).values_list("start_policy", flat=True)
+    return value.first() or StartPolicy.ALL_MEMBERS
+
+
+def start_refusal_reason(*, user: User) -> str:
+    """Why this person may not start new conversations ("" when they may). Staff always may."""
+    from accounts.models import MembershipStatus
+
+    if user.is_inbox_staff or user.membership_status == MembershipStatus.ACTIVE:
+        return ""
+    if start_policy() != StartPolicy.ACTIVE_MEMBERS:
+        return ""
+    status = user.get_membership_status_display().lower()
+    return (
+        f"Your membership is {status}: you can read and reply in your conversations, "
+        "but only members with an active membership can start new ones."
+    )
+
+
+def thread_id_between(*, user_id: int, other_id: int) -> int | None:
+    low, high = sorted((user_id, other_id))
+    return Thread.objects.filter(user_low_id=low, user_high_id=high).values_list("pk", flat=True).first()
+
+
+def recipient_search(*, user: User, query: str, limit: int = 10) -> list[User]:
+    """Members this user may message whose name matches: active, not themselves, no block either way;
+    only people they already talk to when they may not start new conversations."""
+    query = query.strip()[:100]
+    if not query:
+        return []
+    from accounts.models import User
+
+    people = (
+        User.objects.filter(is_active=True)
+        .exclude(pk=user.pk)
+        .search(query)
+        .exclude(Exists(Block.objects.filter(blocker_id=user.pk, blocked_id=OuterRef("pk"))))
+        .exclude(Exists(Block.objects.filter(blocker_id=OuterRef("pk"), blocked_id=user.pk)))
+    )
+    if start_refusal_reason(user=user):
+        people = people.filter(Exists(Participant.objects.filter(user_id=user.pk, other_id=OuterRef("pk"))))
+    return list(people.order_by("display_name", "username", "pk")[:limit])
+
+
+# --- Preferences and read receipts --------------------------------------------------------------
+
+
+def preferences_get(*, user_id: int) -> Preferences:
+    """The member's settings; the defaults (unsaved) when they never changed any."""
+    return Preferences.objects.filter(user_id=user_id).first() or Preferences(user_id=user_id)
+
+
+def receipts_visible(*, viewer_id: int, other_id: int) -> bool:
+    """Read receipts show only between two people who both share them (turning them off hides both ways)."""
+    return not Preferences.objects.filter(user_id__in=[viewer_id, other_id], read_receipts=False).exists()
+
+
+def other_read_up_to(*, participant: Participant) -> int | None:
+    """The last message the other side of this participant's thread has read (None: nothing yet)."""
+    return (
+        Participant.objects.filter(thread_id=participant.thread_id, user_id=participant.other_id)
+        .values_list("last_read_message_id", flat=True)
+        .first()
+    )
+
+
+def seen_up_to(*, viewer_id: int, participant: Participant) -> int | None:
+    """The last message the other side has read, as the viewer may see it (None when receipts are off)."""
+    if not receipts_visible(viewer_id=viewer_id, other_id=participant.other_id):
+        return None
+    return other_read_up_to(participant=participant)
+
+
+# --- Search -------------------------------------------------------------------------------------
+
+
+def _tsvector(column: str) -> Func:
+    # The same expression as the GIN index in migration 0005, so the index serves it. Angle brackets
+    # become spaces first: PostgreSQL's parser would otherwise swallow "<towel>" as an XML tag.
+    text = Func(column, Value("<>"), Value("  "), function="translate")
+    return Func(Value("english"), text, function="to_tsvector", output_field=SearchVectorField())
+
+
+def message_search(*, user_id: int, query: str, limit: int | None = None) -> list[Message]:
+    """The user's own conversations' messages matching `query`, newest first (deleted ones never).
+    PostgreSQL: full-text (stemmed English, web-search syntax); elsewhere a case-insensitive match."""
+    query = query.strip()[:200]
+    if not query:
+        return []
+    limit = limit or app_settings.SEARCH_RESULTS
+    messages = Message.objects.filter(
+        thread_id__in=Participant.objects.filter(user_id=user_id).values("thread_id"), deleted_at__isnull=True
+    )
+    if connection.vendor == "postgresql":
+        messages = messages.annotate(document=_tsvector("body")).filter(
+            document=SearchQuery(query, config="english", search_type="websearch")
+        )
+    else:
+        messages = messages.filter(body__icontains=query)
+    return list(messages.select_related("sender", "thread").order_by("-id")[:limit])

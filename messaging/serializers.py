@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.fields import PlainTextField
+from core.fields import PlainTextField, StrictBooleanField
 
 from .models import Block, Message, Participant
 
@@ -18,11 +18,29 @@ class PersonSerializer(serializers.Serializer):
 class MessageSerializer(serializers.ModelSerializer):
     sender = PersonSerializer(read_only=True)
     thread = serializers.IntegerField(source="thread_id", read_only=True)
+    body = serializers.SerializerMethodField(help_text="Plain text; empty when the message was deleted.")
+    deleted = serializers.BooleanField(source="is_deleted", read_only=True)
 
     class Meta:
         model = Message
-        fields = ("id", "thread", "sender", "body", "created_at")
+        fields = ("id", "thread", "sender", "body", "created_at", "edited_at", "deleted")
         read_only_fields = fields
+
+    def get_body(self, message: Message) -> str:
+        return "" if message.is_deleted else message.body
+
+
+class MessageUpdateSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="The new text (within 15 minutes of sending)."
+    )
+
+
+class PreferencesSerializer(serializers.Serializer):
+    read_receipts = StrictBooleanField(
+        required=False, help_text="Share when you have read messages (off also hides others' from you)."
+    )
+    email_unread = StrictBooleanField(required=False, help_text="Email me when a message waits unread.")
 
 
 class ThreadSerializer(serializers.ModelSerializer):
@@ -100,3 +118,18 @@ class UnreadSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class ThreadDetailSerializer(ThreadSerializer):
+    """One thread with `seen_up_to`: the last message the other member has read (null while either of
+    the two has read receipts off). The view passes it in the context."""
+
+    seen_up_to = serializers.SerializerMethodField()
+
+    class Meta(ThreadSerializer.Meta):
+        fields: tuple[str, ...] = (*ThreadSerializer.Meta.fields, "seen_up_to")  # type: ignore[assignment]
+        read_only_fields: tuple[str, ...] = fields  # type: ignore[assignment]
+
+    def get_seen_up_to(self, participant: Participant) -> int | None:
+        value = self.context.get("seen_up_to")
+        return int(value) if value is not None else None

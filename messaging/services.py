@@ -8,22 +8,41 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from realtime import push
 
-from . import live, selectors, signals
+from . import emails, live, selectors, signals
 from .app_settings import app_settings
-from .exceptions import InvalidMessage, NotAParticipant, RateLimited, RecipientUnavailable
-from .models import Block, Message, MessagingSettings, Participant, Report, ReportStatus, Thread, ToggleChange
+from .exceptions import (
+    InvalidMessage,
+    MessageNotEditable,
+    NotAParticipant,
+    RateLimited,
+    RecipientUnavailable,
+    StartNotAllowed,
+)
+from .models import (
+    Block,
+    Message,
+    MessagingSettings,
+    Participant,
+    Preferences,
+    Report,
+    ReportStatus,
+    StartPolicy,
+    Thread,
+    ToggleChange,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -55,6 +74,18 @@ def messaging_set_enabled(*, actor: User | None, enabled: bool) -> MessagingSett
     return row
 
 
+@transaction.atomic
+def messaging_set_start_policy(*, actor: User | None, start_policy: str) -> MessagingSettings:
+    """Who may start new conversations: all members, or only those whose membership is active."""
+    if start_policy not in StartPolicy.values:
+        raise InvalidMessage(f"Unknown start policy {start_policy!r}.")
+    row, _ = MessagingSettings.objects.select_for_update().get_or_create(pk=MessagingSettings.SINGLETON_PK)
+    if row.start_policy != start_policy:
+        row.start_policy = start_policy
+        row.save(update_fields=["start_policy", "updated_at"])
+    return row
+
+
 # --- Threads ------------------------------------------------------------------------------------
 
 
@@ -75,7 +106,10 @@ def thread_start(*, initiator: User, recipient: User) -> tuple[Thread, bool]:
     low, high = sorted((initiator.pk, recipient.pk))
     existing = Thread.objects.filter(user_low_id=low, user_high_id=high).first()
     if existing is not None:
-        return existing, False
+        return existing, False  # reading and replying in an existing thread is never restricted
+    reason = selectors.start_refusal_reason(user=initiator)
+    if reason:
+        raise StartNotAllowed(reason)
     try:
         with transaction.atomic():
             thread = Thread.objects.create(user_low_id=low, user_high_id=high)
@@ -204,11 +238,20 @@ def message_send(*, sender: User, thread_id: int, body: object) -> Message:
     now = message.created_at
     Thread.objects.filter(pk=thread_id).update(last_message=message)
     Participant.objects.filter(thread_id=thread_id).exclude(user_id=sender.pk).update(
-        unread_count=F("unread_count") + 1, last_activity_at=now, archived=False
+        unread_count=F("unread_count") + 1,
+        last_activity_at=now,
+        archived=False,
+        unread_since=Coalesce(F("unread_since"), Value(now)),  # the burst starts with its first message
     )
     # Writing in a thread means having read it.
     Participant.objects.filter(pk=participant.pk).update(
-        unread_count=0, last_read_message=message, last_read_at=now, last_activity_at=now, archived=False
+        unread_count=0,
+        last_read_message=message,
+        last_read_at=now,
+        last_activity_at=now,
+        archived=False,
+        unread_since=None,
+        emailed_at=None,
     )
 
     recipient_id = participant.other_id
@@ -242,9 +285,129 @@ def thread_mark_read(*, user: User, thread_id: int) -> Participant:
     participant.unread_count = 0
     participant.last_read_message_id = last_message_id
     participant.last_read_at = timezone.now()
-    participant.save(update_fields=["unread_count", "last_read_message", "last_read_at"])
+    # The burst is over: read in time, no email; the next message starts a new one.
+    participant.unread_since = None
+    participant.emailed_at = None
+    participant.save(update_fields=["unread_count", "last_read_message", "last_read_at", "unread_since", "emailed_at"])
     push.badges_refresh(user_ids=[user.pk])
+    if last_message_id is not None:
+        live.thread_read_announce(thread_id=thread_id, reader_id=user.pk, message_id=last_message_id)
     return participant
+
+
+# --- Editing and deleting one's own messages ----------------------------------------------------
+
+
+def _own_message_for_update(*, user: User, message_id: int) -> Message:
+    selectors.messaging_require_enabled()
+    selectors.message_get_for_user(user_id=user.pk, message_id=message_id)  # NotAParticipant first
+    message = Message.objects.select_for_update().get(pk=message_id)
+    if message.sender_id != user.pk:
+        raise MessageNotEditable("You can only change your own messages.")
+    return message
+
+
+@transaction.atomic
+def message_edit(*, user: User, message_id: int, body: object) -> Message:
+    """Change one's own message within the edit window; it is marked edited and pushed to the thread."""
+    message = _own_message_for_update(user=user, message_id=message_id)
+    if message.is_deleted:
+        raise MessageNotEditable("This message was deleted.")
+    if timezone.now() - message.created_at > timedelta(seconds=app_settings.EDIT_WINDOW_SECONDS):
+        minutes = app_settings.EDIT_WINDOW_SECONDS // 60
+        raise MessageNotEditable(f"Messages can only be edited for {minutes} minutes after sending.")
+    text = message_clean_body(body)
+    if text == message.body:
+        return message
+    _rate_limit_hit(user_id=user.pk)  # each edit is pushed to the thread like a send: the same limit
+    message.body = text
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "edited_at"])
+    live.thread_message_changed(thread_id=message.thread_id, message_id=message.pk)
+    return message
+
+
+@transaction.atomic
+def message_delete(*, user: User, message_id: int) -> Message:
+    """Delete one's own message: both sides see "message deleted" (the row stays for staff reports)."""
+    message = _own_message_for_update(user=user, message_id=message_id)
+    if message.is_deleted:
+        return message
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["deleted_at"])
+    live.thread_message_changed(thread_id=message.thread_id, message_id=message.pk)
+    return message
+
+
+# --- Per-member preferences ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def preferences_update(
+    *, user_id: int, read_receipts: bool | None = None, email_unread: bool | None = None
+) -> Preferences:
+    """Change a member's messaging settings (None leaves a setting as it is)."""
+    prefs, _ = Preferences.objects.select_for_update().get_or_create(user_id=user_id)
+    changed = []
+    if read_receipts is not None and prefs.read_receipts != read_receipts:
+        prefs.read_receipts = read_receipts
+        changed.append("read_receipts")
+    if email_unread is not None and prefs.email_unread != email_unread:
+        prefs.email_unread = email_unread
+        changed.append("email_unread")
+    if changed:
+        prefs.save(update_fields=[*changed, "updated_at"])
+    return prefs
+
+
+def preferences_unsubscribe(*, token: str) -> int:
+    """Turn unread emails off for the member a signed unsubscribe token names; returns their id."""
+    user_id = emails.unsubscribe_token_user_id(token)  # raises BadSignature
+    preferences_update(user_id=user_id, email_unread=False)
+    return user_id
+
+
+# --- Unread emails ------------------------------------------------------------------------------
+
+
+def _due_bursts(*, now: datetime) -> Q:
+    """Sides whose unread burst is older than the delay and not yet emailed (reading ends a burst and
+    clears both fields)."""
+    cutoff = now - timedelta(seconds=app_settings.UNREAD_EMAIL_DELAY_SECONDS)
+    return Q(unread_since__lte=cutoff, unread_count__gt=0, muted=False, emailed_at__isnull=True)
+
+
+def unread_email_claim(*, participant_id: int, now: datetime) -> bool:
+    """Claim one due burst for this worker: a conditional UPDATE, so of two workers only one wins."""
+    return bool(Participant.objects.filter(_due_bursts(now=now), pk=participant_id).update(emailed_at=now))
+
+
+def unread_emails_send(*, now: datetime | None = None) -> int:
+    """Email each member whose message has sat unread past the delay: one email per thread per burst,
+    none if it was read meanwhile, none for members who turned the emails off. Returns emails sent."""
+    if not selectors.messaging_enabled(fresh=True):
+        return 0
+    now = now or timezone.now()
+    due = list(
+        Participant.objects.filter(_due_bursts(now=now), user__is_active=True)
+        .exclude(user__email="")
+        .exclude(user__messaging_preferences__email_unread=False)
+        .order_by("unread_since")
+        .values_list("id", flat=True)[: app_settings.UNREAD_EMAIL_BATCH]
+    )
+    sent = 0
+    for participant_id in due:
+        if not unread_email_claim(participant_id=participant_id, now=now):
+            continue  # another worker took it, or it was read a moment ago
+        participant = Participant.objects.select_related("user", "other").get(pk=participant_id)
+        try:
+            emails.send_unread_email(participant=participant)
+        except Exception:
+            logger.exception("unread email to member %s failed; the next sweep retries", participant.user_id)
+            Participant.objects.filter(pk=participant_id, emailed_at=now).update(emailed_at=None)
+            continue
+        sent += 1
+    return sent
 
 
 @transaction.atomic

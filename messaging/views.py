@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
 
 from . import selectors, services
 from .app_settings import app_settings
-from .exceptions import InvalidMessage, NotAParticipant, RateLimited, RecipientUnavailable
+from .exceptions import (
+    InvalidMessage,
+    MessageNotEditable,
+    NotAParticipant,
+    RateLimited,
+    RecipientUnavailable,
+    StartNotAllowed,
+)
+from .forms import PreferencesForm
 from .models import Participant
 
 if TYPE_CHECKING:
@@ -69,12 +81,19 @@ def thread_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_thread(
-    request: HttpRequest, participant: Participant, *, draft: str = "", error: str = "", status: int = 200
+    request: HttpRequest,
+    participant: Participant,
+    *,
+    draft: str = "",
+    error: str = "",
+    status: int = 200,
+    read_up_to: int | None = None,
 ) -> HttpResponse:
     before_id = _int_or_none(request.GET.get("before"))
     thread_messages = selectors.thread_messages(thread_id=participant.thread_id, before_id=before_id)
     other = participant.other
     can_reply = other.is_active and not selectors.block_exists_between(user_id=_me(request).pk, other_id=other.pk)
+    receipts = selectors.receipts_visible(viewer_id=_me(request).pk, other_id=other.pk)
     context = {
         "participant": participant,
         "thread": participant.thread,
@@ -85,6 +104,13 @@ def _render_thread(
         "draft": draft,
         "error": error,
         "body_max_length": app_settings.BODY_MAX_LENGTH,
+        "edit_window_seconds": app_settings.EDIT_WINDOW_SECONDS,
+        # Messages sent after this may still be edited (the script hides Edit as the window closes).
+        "edit_cutoff": timezone.now() - timedelta(seconds=app_settings.EDIT_WINDOW_SECONDS),
+        # Where the "new messages" divider goes: after what was read before this visit.
+        "read_up_to": read_up_to if read_up_to is not None else participant.last_read_message_id,
+        "receipts": receipts,
+        "seen_up_to": selectors.other_read_up_to(participant=participant) if receipts else None,
     }
     return render(request, "messaging/thread_detail.html", context, status=status)
 
@@ -93,11 +119,12 @@ def _render_thread(
 @require_http_methods(["GET"])
 def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
     participant = selectors.participant_get(user_id=_me(request).pk, thread_id=thread_id)
+    read_up_to = participant.last_read_message_id or 0
     if services.participant_needs_read(participant=participant):
         # Mark read before loading messages, so nothing newer than the page is marked read unseen.
         services.thread_mark_read(user=_me(request), thread_id=thread_id)
         participant.unread_count = 0
-    return _render_thread(request, participant)
+    return _render_thread(request, participant, read_up_to=read_up_to)
 
 
 @messaging_required
@@ -125,9 +152,90 @@ def thread_start(request: HttpRequest, username: str) -> HttpResponse:
     recipient = accounts_selectors.user_get(username=username)
     try:
         thread, _ = services.thread_start(initiator=_me(request), recipient=recipient)
-    except RecipientUnavailable as error:
+    except (RecipientUnavailable, StartNotAllowed) as error:
         raise PermissionDenied(str(error)) from error
     return redirect("messaging:thread_detail", thread_id=thread.pk)
+
+
+@messaging_required
+@require_http_methods(["GET"])
+def new_message(request: HttpRequest) -> HttpResponse:
+    """Search-as-you-type over the members one may message; picking one starts (or opens) the thread.
+    With `?fragment=1` only the results list is rendered (what the page's script swaps in)."""
+    query = request.GET.get("q", "")[:100]
+    people = selectors.recipient_search(user=_me(request), query=query)
+    context = {"query": query, "people": people, "refusal": selectors.start_refusal_reason(user=_me(request))}
+    template = "messaging/_recipient_results.html" if request.GET.get("fragment") else "messaging/new_message.html"
+    return render(request, template, context)
+
+
+@messaging_required
+@require_http_methods(["GET"])
+def message_search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200]
+    results = selectors.message_search(user_id=_me(request).pk, query=query)
+    return render(request, "messaging/search.html", {"query": query, "results": results, "me_id": _me(request).pk})
+
+
+@messaging_required
+@require_http_methods(["GET", "POST"])
+def message_edit(request: HttpRequest, message_id: int) -> HttpResponse:
+    """The no-JavaScript path for editing (the page's menu edits in place through the API)."""
+    message = selectors.message_get_for_user(user_id=_me(request).pk, message_id=message_id)
+    body, error, status = message.body, "", 200
+    if request.method == "POST":
+        body = request.POST.get("body", "")
+        try:
+            services.message_edit(user=_me(request), message_id=message_id, body=body)
+        except InvalidMessage as exc:
+            error, status = str(exc), 400
+        except MessageNotEditable as exc:
+            error, status = str(exc), 403
+        else:
+            return redirect(f"{reverse('messaging:thread_detail', args=[message.thread_id])}#m{message_id}")
+    elif message.sender_id != _me(request).pk or message.is_deleted:
+        raise PermissionDenied("You can only edit your own messages.")
+    context = {"message": message, "body": body, "error": error, "body_max_length": app_settings.BODY_MAX_LENGTH}
+    return render(request, "messaging/edit.html", context, status=status)
+
+
+@messaging_required
+@require_POST
+def message_delete(request: HttpRequest, message_id: int) -> HttpResponse:
+    try:
+        message = services.message_delete(user=_me(request), message_id=message_id)
+    except MessageNotEditable as error:
+        raise PermissionDenied(str(error)) from error
+    messages.success(request, "Message deleted.")
+    return redirect(f"{reverse('messaging:thread_detail', args=[message.thread_id])}#m{message_id}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """A member's messaging settings (reachable while messaging is off: they govern emails too)."""
+    current = selectors.preferences_get(user_id=_me(request).pk)
+    form = PreferencesForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        services.preferences_update(
+            user_id=_me(request).pk,
+            read_receipts=form.cleaned_data["read_receipts"],
+            email_unread=form.cleaned_data["email_unread"],
+        )
+        messages.success(request, "Messaging settings saved.")
+        return redirect("messaging:preferences")
+    return render(request, "messaging/preferences.html", {"form": form})
+
+
+@csrf_exempt  # the signed token is the credential; mail clients POST here for one-click unsubscribe (RFC 8058)
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One click from the email turns unread emails off, signed in or not."""
+    try:
+        services.preferences_unsubscribe(token=token)
+    except signing.BadSignature:
+        return render(request, "messaging/unsubscribe.html", {"invalid": True}, status=400)
+    return render(request, "messaging/unsubscribe.html", {"invalid": False})
 
 
 @messaging_required

@@ -8,6 +8,8 @@ PY=.venv/bin/python
 HOST=${CLUBROOM_HOST:-127.0.0.1}
 PORT=${CLUBROOM_PORT:-8000}
 SANDBOX_PORT=${CLUBOS_SANDBOX_PORT:-8765}
+# Links in emails (unsubscribe, the conversation) point at this server unless told otherwise.
+export CLUBROOM_SITE_URL=${CLUBROOM_SITE_URL:-http://${HOST}:${PORT}}
 mkdir -p var
 
 # Set in the environment or in .env (which settings.py reads): then this script leaves it alone.

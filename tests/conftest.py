@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.fixtures.clubos_sandbox",
     "tests.fixtures.outages",
     "tests.fixtures.browser",
+    "tests.fixtures.openai_stub",
 ]
 
 # Project packages whose module-level functools caches (lru_cache / cache) are cleared around each test.

@@ -24,10 +24,11 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.services import club_staff_group_ensure
+from ai_agent.models import AgentSettings, Decision, ThreadInsight
 from clubos.models import NameLookup, SyncControl, SyncRun, SyncState
 from inbox.models import Conversation
 from messaging import selectors, services
-from messaging.models import Message, MessagingSettings
+from messaging.models import Message, MessagingSettings, Preferences
 from tests.accounts.factories import AdminFactory, MemberFactory, StaffFactory, as_user
 from tests.inbox.factories import ConversationFactory
 
@@ -78,6 +79,12 @@ def _world() -> World:
         "clubos/syncstate": SyncState.objects.create(owner_id=1512, owner_name="Front desk").pk,
         "clubos/syncrun": SyncRun.objects.create(started_at=now).pk,
         "clubos/namelookup": NameLookup.objects.create(name="dana reyes", looked_up_at=now).pk,
+        "ai_agent/agentsettings": AgentSettings.objects.get_or_create(pk=1)[0].pk,
+        "ai_agent/decision": Decision.objects.create(
+            message=conversation.messages.get(), conversation=conversation, decision="suggested", reply="Hi!"
+        ).pk,
+        "ai_agent/threadinsight": ThreadInsight.objects.create(conversation=conversation, summary="pool").pk,
+        "messaging/preferences": Preferences.objects.get_or_create(user=owner)[0].pk,
         "mine": mine.pk,
     }
     return World(owner, buddy, other, staff, admin, thread.pk, message.pk, conversation, objects)
@@ -139,6 +146,17 @@ SITE: dict[str, Expect] = {
     "messages/<id:thread_id>/": Expect("302 200 404 404 404", kwargs=_thread),
     "messages/<id:thread_id>/send/": Expect("302 302 404 404 404", "post", _thread, {"body": "hi"}),
     "messages/<id:thread_id>/archive/": Expect("302 302 404 404 404", "post", _thread),
+    "messages/new/": Expect("302 200 200 200 200"),
+    "messages/search/": Expect("302 200 200 200 200", data={"q": "hello"}),
+    "messages/settings/": Expect("302 200 200 200 200"),
+    # a token that doesn't verify: a clear 400 page for anyone (the signed token is the credential)
+    "messages/unsubscribe/<str:token>/": Expect("400 400 400 400 400", kwargs=lambda w: {"token": "not-a-token"}),
+    "messages/message/<id:message_id>/edit/": Expect(
+        "302 200 404 404 404", kwargs=lambda w: {"message_id": w.objects["mine"]}
+    ),
+    "messages/message/<id:message_id>/delete/": Expect(
+        "302 302 404 404 404", "post", lambda w: {"message_id": w.objects["mine"]}
+    ),
     "messages/<id:thread_id>/mute/": Expect("302 302 404 404 404", "post", _thread),
     # staff inbox and the ClubOS sync
     "inbox/": Expect("302 403 403 200 200"),
@@ -155,6 +173,12 @@ SITE: dict[str, Expect] = {
     "api/v1/messaging/messages/<id:message_id>/report/": Expect(
         "401 200 404 404 404", "post", lambda w: {"message_id": w.message_id}, {"reason": "again"}
     ),
+    "api/v1/messaging/messages/<id:message_id>/": Expect(
+        "401 200 404 404 404", "delete", lambda w: {"message_id": w.objects["mine"]}
+    ),
+    "api/v1/messaging/preferences/": Expect("401 200 200 200 200"),
+    "api/v1/messaging/recipients/": Expect("401 200 200 200 200", data={"q": "a"}),
+    "api/v1/messaging/search/": Expect("401 200 200 200 200", data={"q": "hello"}),
     "api/v1/messaging/blocks/": Expect("401 200 200 200 200"),
     "api/v1/messaging/blocks/<str:username>/": Expect("401 404 404 404 404", "delete", _buddy),
     "api/v1/messaging/unread/": Expect("401 200 200 200 200"),
@@ -163,6 +187,19 @@ SITE: dict[str, Expect] = {
     "api/docs/": Expect("302 200 200 200 200"),
     # the icon for pages without an icon link (the admin): a redirect to the static SVG, for everyone
     "favicon.ico": Expect("301 301 301 301 301"),
+    # the AI agent: staff only
+    "ai/": Expect("302 403 403 200 200"),
+    "ai/suggestions/<id:decision_id>/": Expect(
+        "302 403 403 302 302", "post", lambda w: {"decision_id": w.objects["ai_agent/decision"]}, {"action": "discard"}
+    ),
+    "api/v1/ai/stats/": Expect("401 403 403 200 200"),
+    "api/v1/ai/decisions/": Expect("401 403 403 200 200"),
+    "api/v1/ai/conversations/<id:conversation_id>/insight/": Expect(
+        "401 403 403 200 200", kwargs=lambda w: {"conversation_id": w.conversation.pk}
+    ),
+    # health for load balancers: no sign-in, nothing private in the answer
+    "healthz": Expect("200 200 200 200 200"),
+    "readyz": Expect("200 200 200 200 200"),
 }
 
 # Django admin. Members are not admin users (→ the admin sign-in page); staff see and change
@@ -182,7 +219,7 @@ ADMIN_SITE: dict[str, Expect] = {
             "object_id": w.objects["mine"],
         },
     ),
-    "admin/^(?P<app_label>auth|authtoken|accounts|messaging|inbox|clubos)/$": Expect(
+    "admin/^(?P<app_label>auth|authtoken|accounts|messaging|inbox|clubos|ai_agent)/$": Expect(
         "302 302 302 404 200", kwargs=lambda w: {"app_label": "messaging"}
     ),
     "admin/(?P<url>.*)$": Expect("302 302 302 404 404", kwargs=lambda w: {"url": "no/such/page/"}),
@@ -216,6 +253,10 @@ ADMIN_MODELS: dict[str, dict[str, str]] = {
         "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
         "delete": NO_STAFF,
     },
+    "messaging/preferences": {
+        "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+        "delete": NO_STAFF,
+    },
     "messaging/block": {
         "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
         "delete": NO_STAFF,
@@ -235,6 +276,18 @@ ADMIN_MODELS: dict[str, dict[str, str]] = {
             "delete": NO_STAFF,
         }
         for model in ("clubos/synccontrol", "clubos/syncstate", "clubos/syncrun", "clubos/namelookup")
+    },
+    "ai_agent/agentsettings": {
+        "changelist": "302 302 302 302 302",  # a singleton: straight to its change page
+        "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+        "delete": "302 302 302 403 403",
+    },
+    **{
+        model: {
+            "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+            "delete": NO_STAFF,
+        }
+        for model in ("ai_agent/decision", "ai_agent/threadinsight")
     },
 }  # fmt: skip
 

@@ -22,4 +22,18 @@ def messaging_profile_actions(context: template.Context, person: Any) -> dict[st
         and person.is_active
     )
     state = selectors.block_state(user_id=user.pk, other_id=person.pk) if show and user is not None else None
-    return {"show": show, "person": person, "state": state, "request": request, "csrf_token": context.get("csrf_token")}
+    # A member who may not start conversations still opens the ones they have: the reason shows
+    # instead of the Message button only when there is no thread yet.
+    start_refusal = ""
+    if show and user is not None:
+        start_refusal = selectors.start_refusal_reason(user=user)
+        if start_refusal and selectors.thread_id_between(user_id=user.pk, other_id=person.pk):
+            start_refusal = ""
+    return {
+        "show": show,
+        "person": person,
+        "state": state,
+        "start_refusal": start_refusal,
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -76,8 +76,8 @@ def test_off_hides_nav_link_badge_and_profile_button(member_client, other_member
 
     services.messaging_set_enabled(actor=None, enabled=False)
     page = member_client.get(profile).content.decode()
-    assert 'data-badge="messages"' not in page
-    assert 'href="/messages/"' not in page
+    # The link stays in the page, hidden, so turning messaging back on can show it without a reload.
+    assert '<li data-nav="messages" hidden>' in page
     assert "data-messaging" not in page
 
 
@@ -103,12 +103,13 @@ def test_admin_flips_the_switch_and_sees_who_did_it(admin_client_logged_in, admi
     page = admin_client_logged_in.get(change_url)
     assert "Direct messaging enabled" in page.content.decode()
 
-    response = admin_client_logged_in.post(change_url, {"enabled": "on"})
+    response = admin_client_logged_in.post(change_url, {"enabled": "on", "start_policy": "all"})
     assert response.status_code == 302
     assert MessagingSettings.objects.get().enabled is True
     assert selectors.messaging_enabled() is True
-    admin_client_logged_in.post(change_url, {})
+    admin_client_logged_in.post(change_url, {"start_policy": "active"})
     assert MessagingSettings.objects.get().enabled is False
+    assert MessagingSettings.objects.get().start_policy == "active"
 
     changes = list(ToggleChange.objects.order_by("id").values_list("enabled", "changed_by"))
     assert changes == [(True, admin_user.pk), (False, admin_user.pk)]
