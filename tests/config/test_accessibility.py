@@ -39,9 +39,15 @@ PAGES = {
     "messaging:thread_list": "member",
     "messaging:thread_detail": "member",
     "messaging:message_report": "member",
+    "messaging:new_message": "member",
+    "messaging:search": "member (with results)",
+    "messaging:preferences": "member",
+    "messaging:message_edit": "member (their own message)",
+    "messaging:unsubscribe": "anonymous (a stale link)",
     "inbox:conversation_list": "staff (and a member's 403)",
     "inbox:conversation_detail": "staff",
     "clubos:status": "staff",
+    "ai_agent:stats": "staff",
 }
 NOT_PAGES = {
     "accounts:logout": "POST only",
@@ -51,9 +57,11 @@ NOT_PAGES = {
     "messaging:thread_reply": "POST only",
     "messaging:thread_archive": "POST only",
     "messaging:thread_mute": "POST only",
+    "messaging:message_delete": "POST only (the message menu)",
     "clubos:action": "POST only (sync, pause, resume)",
+    "ai_agent:suggestion_act": "POST only (send, edit or discard a suggestion)",
 }
-SITE_NAMESPACES = ("accounts", "messaging", "inbox", "clubos")
+SITE_NAMESPACES = ("accounts", "messaging", "inbox", "clubos", "ai_agent")
 
 
 def _site_url_names() -> set[str]:
@@ -122,6 +130,8 @@ def club(live_daphne):
         "bob": bob,
         "thread": thread,
         "message": Message.objects.filter(thread=thread, sender=bob).get(),
+        "own_message": Message.objects.filter(thread=other, sender=alice).first()
+        or services.message_send(sender=alice, thread_id=other.pk, body="Back to you, Carol"),
         "conversation": Conversation.objects.get(),
         "settings_pk": MessagingSettings.objects.get().pk,
         "sessions": {"alice": session_cookie(alice), "staff": session_cookie(staff), "admin": session_cookie(admin)},
@@ -149,7 +159,12 @@ def test_no_serious_or_critical_axe_violations_on_any_page(live_daphne, club, ch
     alice, bob, thread = club["alice"], club["bob"], club["thread"]
     sessions = club["sessions"]
     checks = {
-        None: ["/accounts/login/", "/accounts/reset/MQ/set-password/", "/accounts/reset/done/"],
+        None: [
+            "/accounts/login/",
+            "/accounts/reset/MQ/set-password/",
+            "/accounts/reset/done/",
+            "/messages/unsubscribe/not-a-token/",
+        ],
         sessions["alice"]: [
             "/members/",
             f"/members/{bob.username}/",
@@ -160,6 +175,10 @@ def test_no_serious_or_critical_axe_violations_on_any_page(live_daphne, club, ch
             "/messages/",
             f"/messages/{thread.pk}/",
             f"/messages/report/{club['message'].pk}/",
+            "/messages/new/",
+            "/messages/search/?q=spin",
+            "/messages/settings/",
+            f"/messages/message/{club['own_message'].pk}/edit/",
             "/inbox/",  # a member on a staff page: the 403 page
         ],
         sessions["staff"]: [
@@ -167,6 +186,7 @@ def test_no_serious_or_critical_axe_violations_on_any_page(live_daphne, club, ch
             "/inbox/",
             f"/inbox/{club['conversation'].pk}/",
             "/clubos/",
+            "/ai/",
         ],
         sessions["admin"]: [
             "/admin/",
