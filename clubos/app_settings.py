@@ -89,6 +89,12 @@ class AppSettings:
         return max(1, int(self._setting("SYNC_BATCH_SIZE", 250)))
 
     @property
+    def SYNC_CONCURRENCY(self) -> int:
+        """CLUBOS_SYNC_CONCURRENCY: ClubOS reads (member histories, name searches) a run keeps in flight
+        at once; ClubOS is someone else's server, so keep it small (default 4; 1 = one at a time)."""
+        return max(1, int(self._setting("SYNC_CONCURRENCY", 4)))
+
+    @property
     def SYNC_LOCK_SECONDS(self) -> float:
         """CLUBOS_SYNC_LOCK_SECONDS: lease of the run lock, renewed by a heartbeat every third of it; a killed
         run's lock frees itself within it (default 30; on PostgreSQL an advisory lock frees it at once)."""

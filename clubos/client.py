@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
+from dataclasses import asdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from html import escape
@@ -136,7 +138,12 @@ def save_fields(
 
 
 class ClubOSClient:
-    """One ClubOS staff session over one keep-alive HTTP connection pool. Not thread-safe: one per worker."""
+    """One ClubOS staff session over one keep-alive HTTP connection pool.
+
+    Reads (`member_history`, `search_members`) may run from several threads at once (the sync's bounded
+    pool): logging in again and refreshing the token are serialised, so an expiry seen by four threads
+    causes one login. `inbox_list` and the writes belong to one caller at a time.
+    """
 
     TOKEN_REFRESH_AFTER = 45 * 60.0  # the access token lives an hour; refresh well before
     MAX_REDIRECTS = 5
@@ -173,6 +180,9 @@ class ClubOSClient:
         self._dashboard_unused = False
         self._selected_owner: int | None = None
         self._token_at = 0.0
+        self._dashboard_at = 0.0
+        self._session_lock = threading.RLock()
+        self._generation = 0  # bumped by every login and token refresh: the session to store changed
         self.logins = 0  # how many times this client logged in (one, unless the session expired)
 
     def __repr__(self) -> str:
@@ -299,23 +309,32 @@ class ClubOSClient:
         self, method: str, path: str, *, form: parsers.FormFields | None = None, params: dict[str, str] | None = None
     ) -> str:
         if time.monotonic() - self._token_at > self.TOKEN_REFRESH_AFTER:
-            self._refresh_token()
+            with self._session_lock:
+                if time.monotonic() - self._token_at > self.TOKEN_REFRESH_AFTER:  # not refreshed by another thread
+                    self._refresh_token()
         return self._checked(self._request(method, path, form=form, params=params, xhr=True), xhr=True)
 
     def _refresh_token(self) -> None:
         self._checked(self._request("GET", API_TOKEN_REFRESH_PATH, xhr=True), xhr=True)
         self._token_at = time.monotonic()
+        self._generation += 1
         logger.info("clubos: refreshed the API token")
 
     def _call(self, operation: Callable[[], T]) -> T:
         """Run an operation in the session; on expiry log in again once and retry it once."""
+        generation = self._generation
         if not self.logged_in:
-            self.login()
+            with self._session_lock:
+                if not self.logged_in:
+                    self.login()
+                generation = self._generation
         try:
             return operation()
         except _SessionExpired:
             logger.warning("clubos: the ClubOS session expired; logging in again")
-        self.login()
+        with self._session_lock:
+            if self._generation == generation:  # nobody logged in since this call began
+                self.login()
         try:
             return operation()
         except _SessionExpired:
@@ -369,8 +388,10 @@ class ClubOSClient:
                 "ClubOS sent the dashboard back to the login page right after logging in"
             ) from None
         self._dashboard = parsers.parse_dashboard(dashboard_html)
+        self._dashboard_at = time.monotonic()
         self._dashboard_unused = True
         self.logins += 1
+        self._generation += 1
         logger.info("clubos: logged in to %s as %s", self.host, self.username)
 
     def _login_page_html(self) -> str:
@@ -387,6 +408,53 @@ class ClubOSClient:
             raise ClubOSProtocolError(f"ClubOS's login page has no login form (HTTP {response.status_code})")
         return text
 
+    # --- a session kept across processes -------------------------------------------------------------
+    @property
+    def session_generation(self) -> int:
+        """Changes whenever the session does (login, token refresh): time to store it again."""
+        return self._generation
+
+    def session_export(self) -> dict[str, object] | None:
+        """The logged-in session as JSON-able data (cookies, the dashboard, the token's age), never the
+        password; None when not logged in. `session_restore` on a new client continues it."""
+        if self._dashboard is None:
+            return None
+        cookies = [
+            {"name": c.name, "value": c.value, "domain": c.domain, "path": c.path}
+            for c in self._http.cookies.jar
+            if c.value is not None
+        ]
+        return {
+            "cookies": cookies,
+            "dashboard": asdict(self._dashboard),
+            "token_age": time.monotonic() - self._token_at,
+            "dashboard_age": time.monotonic() - self._dashboard_at,
+            "saved_at": time.time(),
+        }
+
+    def session_restore(self, data: dict[str, object]) -> None:
+        """Continue a session another process stored: no login until ClubOS says it has expired."""
+        try:
+            dashboard = dict(data["dashboard"])  # type: ignore[call-overload]
+            dashboard["owners"] = [InboxOwner(**owner) for owner in dashboard["owners"]]
+            dashboard["search_fields"] = [tuple(pair) for pair in dashboard["search_fields"]]
+            restored = parsers.Dashboard(**dashboard)
+            elapsed = max(0.0, time.time() - float(data["saved_at"]))  # type: ignore[arg-type]
+            token_age = float(data["token_age"]) + elapsed  # type: ignore[arg-type]
+            dashboard_age = float(data.get("dashboard_age", token_age)) + elapsed  # type: ignore[arg-type]
+            cookies = list(data["cookies"])  # type: ignore[call-overload]
+        except (KeyError, TypeError, ValueError):
+            logger.warning("clubos: the stored ClubOS session is unreadable; logging in afresh")
+            return
+        self._http.cookies.clear()
+        for cookie in cookies:
+            self._http.cookies.set(cookie["name"], cookie["value"], domain=cookie["domain"], path=cookie["path"])
+        # The stored dashboard's owner list stands in for a dashboard request while it is fresh.
+        fresh = dashboard_age < app_settings.OWNERS_CACHE_SECONDS
+        self._dashboard, self._dashboard_unused, self._selected_owner = restored, fresh, None
+        self._token_at = time.monotonic() - token_age
+        self._dashboard_at = time.monotonic() - dashboard_age
+
     # --- reads -----------------------------------------------------------------------------------------
     def inbox_owners(self) -> list[InboxOwner]:
         """The dashboard's owner selector: the club's shared messages and staff inboxes this account sees."""
@@ -394,6 +462,7 @@ class ClubOSClient:
         def operation() -> list[InboxOwner]:
             if not self._dashboard_unused or self._dashboard is None:
                 self._dashboard = parsers.parse_dashboard(self._page(DASHBOARD))
+                self._dashboard_at = time.monotonic()
             self._dashboard_unused = False
             return list(self._dashboard.owners)
 

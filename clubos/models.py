@@ -102,3 +102,16 @@ class NameLookup(models.Model):
     @property
     def member_ids(self) -> list[int]:
         return [int(part) for part in self.found_ids.split()]
+
+
+class StoredSession(models.Model):
+    """A logged-in ClubOS session (cookies, the dashboard) kept between runs and processes, so a
+    `sync_clubos` run logs in only when ClubOS has ended the session. Never holds the password."""
+
+    key = models.CharField(max_length=300, unique=True)  # base url | username
+    # JSON text (a JSONField's system check would query SQLite at startup).
+    data = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"ClubOS session {self.key}"

@@ -515,8 +515,17 @@ class SandboxServer:
         """A member texts (or emails, with `email=True`) the club; returns the new ClubOS message id."""
         return self.state.inject(member_id=member_id, text=text, email=email, subject=subject, owner_id=owner_id).id
 
-    def bulk_seed(self, count: int, *, owner_id: int | None = None) -> list[int]:
-        return self.state.bulk_seed(count, owner_id=owner_id)
+    def bulk_seed(self, count: int, *, owner_id: int | None = None, member_ids: list[int] | None = None) -> list[int]:
+        return self.state.bulk_seed(count, owner_id=owner_id, member_ids=member_ids)
+
+    def bulk_members(self, count: int) -> list[int]:
+        """`count` extra members (unique names, emails, mobiles); returns their ClubOS ids."""
+        return self.state.bulk_members(count)
+
+    def set_latency(self, seconds: float) -> None:
+        """Every ClubOS request (not the control page) answers `seconds` late, like a real server far away."""
+        with self.state.lock:
+            self.state.latency = float(seconds)
 
     def expire_sessions(self, *, after_requests: int | None = None) -> None:
         self.state.expire_sessions(after_requests=after_requests)
@@ -575,7 +584,7 @@ class SandboxServer:
     # --- control API (other processes: the inject command, a person's browser) ---------------------
     _ACTIONS = (
         "reset", "inject", "bulk_seed", "expire_sessions", "fail_next", "delay", "garbage_next", "set_legacy_markup",
-        "set_malformed_items", "reject_logins", "set_token_ttl", "set_dnc", "sends", "requests",
+        "set_malformed_items", "reject_logins", "set_token_ttl", "set_latency", "bulk_members", "set_dnc", "sends", "requests",
         "clear_requests", "member_profile", "list_ids",
     )  # fmt: skip
 

@@ -214,6 +214,7 @@ class SandboxState:
             self.malformed_items = 0
             self.reject_logins = False
             self.token_ttl = float(TOKEN_TTL_SECONDS)
+            self.latency = 0.0
             self._seed_people()
             for owner in self.owner_ids():
                 self.lists[owner] = []
@@ -383,6 +384,24 @@ class SandboxState:
             subject=subject,
         )
 
+    def bulk_members(self, count: int, *, first_id: int = 62_000_000) -> list[int]:
+        """`count` extra members with unique names, emails and mobiles (a club at scale)."""
+        with self.lock:
+            ids = []
+            for index in range(count):
+                person_id = first_id + index
+                self.add_person(
+                    Person(
+                        person_id,
+                        f"Bulk{index:05d}",
+                        f"Member{index:05d}",
+                        f"bulk{index:05d}@members.example",
+                        mobile=f"(555) {index // 10000:03d}-{index % 10000:04d}",
+                    )
+                )
+                ids.append(person_id)
+            return ids
+
     def bulk_seed(
         self, count: int, *, owner_id: int | None = None, member_ids: Iterable[int] | None = None
     ) -> list[int]:
@@ -516,7 +535,8 @@ class SandboxState:
             return None
 
     def before_request(self, method: str, path: str) -> tuple[bool, float]:
-        """Apply the faults to a request about to be served: (answer OOPS?, seconds to wait)."""
+        """Apply the faults to a request about to be served: (answer OOPS?, seconds to wait: the latency,
+        or a delay rule's instead)."""
         with self.lock:
             if self.expire_countdown is not None:
                 if self.expire_countdown <= 0:
@@ -529,7 +549,7 @@ class SandboxState:
                     rule.remaining -= 1
                     oops = True
                     break
-            wait = 0.0
+            wait = self.latency
             for rule in self.delay_rules:
                 if rule.matches(method, path):
                     rule.remaining -= 1

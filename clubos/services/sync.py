@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,36 @@ class _Run:
         self.members: dict[int, _MemberInfo] = {}
         self.names: dict[str, list[int]] = {}
         self.renewed_at = time.monotonic()
+        self.pool = ThreadPoolExecutor(max_workers=app_settings.SYNC_CONCURRENCY, thread_name_prefix="clubos-sync")
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def fetch_all[K, V](self, keys: Iterable[K], fetch: Callable[[K], V], done: Callable[[K, V], None]) -> None:
+        """`fetch` (ClubOS requests only: no database) for every key, at most SYNC_CONCURRENCY in flight;
+        `done` runs in this thread as each answer arrives (database writes, the lock lease, progress).
+        The first error stops the rest and is raised here."""
+        keys = list(keys)
+        if len(keys) <= 1 or app_settings.SYNC_CONCURRENCY == 1:
+            for key in keys:
+                done(key, fetch(key))
+            return
+        pending: dict[Future[V], K] = {}
+        queue = iter(keys)
+        try:
+            while True:
+                while len(pending) < app_settings.SYNC_CONCURRENCY and (key := next(queue, None)) is not None:
+                    pending[self.pool.submit(fetch, key)] = key
+                if not pending:
+                    return
+                finished, _ = wait(pending, timeout=app_settings.SYNC_LOCK_SECONDS / 8, return_when=FIRST_COMPLETED)
+                self.keep_lock()
+                for future in finished:
+                    done(pending.pop(future), future.result())
+        finally:
+            for future in pending:
+                future.cancel()
+            wait(pending)
 
     def keep_lock(self) -> None:
         """Renew the lease well before it ends (slow ClubOS pages can make one batch take minutes)."""
@@ -134,36 +165,62 @@ class _Run:
         for lookup in NameLookup.objects.filter(name__in=list(keys)):
             if lookup.member_ids or lookup.looked_up_at >= retry_after:
                 self.names[lookup.name] = lookup.member_ids
-        for key, name in keys.items():
-            if key in self.names:
-                continue
-            results = with_retries(lambda name=name: self.client.search_members(keyword=name))  # type: ignore[misc]
-            ids = sorted({r.id for r in results if name_key(r.full_name) == key})
-            found = {"found_ids": " ".join(map(str, ids)), "looked_up_at": timezone.now()}
-            NameLookup.objects.update_or_create(name=key, defaults=found)
+        def search(key: str) -> list[int]:
+            results = with_retries(lambda: self.client.search_members(keyword=keys[key]))
+            return sorted({r.id for r in results if name_key(r.full_name) == key})
+
+        found: list[NameLookup] = []
+
+        def searched(key: str, ids: list[int]) -> None:
             self.names[key] = ids
+            found.append(NameLookup(name=key, found_ids=" ".join(map(str, ids)), looked_up_at=timezone.now()))
+
+        try:
+            self.fetch_all([key for key in keys if key not in self.names], search, searched)
+        finally:  # what was learnt before an error is kept
+            NameLookup.objects.bulk_create(
+                found, update_conflicts=True, unique_fields=["name"], update_fields=["found_ids", "looked_up_at"]
+            )
+
+    def prefetch_histories(self, items: Iterable[InboxItem]) -> None:
+        """The histories this batch needs, fetched SYNC_CONCURRENCY at a time. Namesakes are left to
+        member_for, which stops at the first whose history holds the message."""
+        wanted: dict[int, None] = {}
+        for item in items:
+            candidates = self.names.get(name_key(item.sender_name), [])
+            if len(candidates) == 1 and candidates[0] not in self.members:
+                wanted[candidates[0]] = None
+        self.fetch_all(wanted, self.fetch_history, self.store_history)
+
+    def fetch_history(self, member_id: int) -> _MemberInfo:
+        """One member's history (worker thread: ClubOS only). Errors that stop the run are raised."""
+        info = _MemberInfo()
+        try:
+            info.history = with_retries(lambda: self.client.member_history(member_id=member_id))
+        except RUN_STOPPING_ERRORS:
+            raise  # the whole run stops; the open batch is rolled back and retried next run
+        except ClubOSBadRequest as exc:  # stale tokens: likely gone next run, so this member's items wait
+            logger.warning("ClubOS history of member %s failed: %s", member_id, exc)
+            info.error = exc
+        except ClubOSError as exc:
+            # This member's page is broken or gone: waiting would block the watermark for good,
+            # so the items are kept with their list snippets instead.
+            logger.warning("ClubOS history of member %s failed, keeping snippets: %s", member_id, exc)
+        return info
+
+    def store_history(self, member_id: int, info: _MemberInfo) -> None:
+        self.members[member_id] = info
+        self.keep_lock()
+        self.progress.members_done += 1
+        # Namesakes can cost more than one history per name: the total grows with them.
+        self.progress.members_total = max(self.progress.members_total, self.progress.members_done)
+        self.report()
 
     def member(self, member_id: int) -> _MemberInfo:
         info = self.members.get(member_id)
         if info is None:
-            info = _MemberInfo()
-            try:
-                info.history = with_retries(lambda: self.client.member_history(member_id=member_id))
-            except RUN_STOPPING_ERRORS:
-                raise  # the whole run stops; the open batch is rolled back and retried next run
-            except ClubOSBadRequest as exc:  # stale tokens: likely gone next run, so this member's items wait
-                logger.warning("ClubOS history of member %s failed: %s", member_id, exc)
-                info.error = exc
-            except ClubOSError as exc:
-                # This member's page is broken or gone: waiting would block the watermark for good,
-                # so the items are kept with their list snippets instead.
-                logger.warning("ClubOS history of member %s failed, keeping snippets: %s", member_id, exc)
-            self.members[member_id] = info
-            self.keep_lock()
-            self.progress.members_done += 1
-            # Namesakes can cost more than one history per name: the total grows with them.
-            self.progress.members_total = max(self.progress.members_total, self.progress.members_done)
-            self.report()
+            info = self.fetch_history(member_id)
+            self.store_history(member_id, info)
         return info
 
     # one batch
@@ -188,6 +245,7 @@ class _Run:
     def process_batch(self, work: _OwnerWork, batch: list[InboxItem], blocked_at: int | None) -> int | None:
         self.resolve_names({item.sender_name for item in batch})
         known = self.sink.known_message_ids(ids=[i.message_id for i in batch])
+        self.prefetch_histories(item for item in batch if item.message_id not in known)
         by_member: dict[int | None, list[InboxItem]] = {}
         for item in batch:
             if item.message_id in known:
@@ -296,9 +354,12 @@ def clubos_sync_run(*, trigger: str = "manual", progress: ProgressCallback | Non
         run = run_start(trigger)
         worker: _Run | None = None
         try:
-            with clubos_session() as client:
+            with clubos_session(stored=True) as client:
                 worker = _Run(client, lock.token, progress)
-                result = worker.run()
+                try:
+                    result = worker.run()
+                finally:
+                    worker.close()
         except Exception as exc:
             partial = worker.result if worker is not None else SyncResult()
             run_finish(run, partial, error=sync_error_message(exc))
