@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
+from django.utils import timezone
 from django.db.models import Q
 
 from accounts.models import User
@@ -53,23 +54,36 @@ def _same_name(user: User, name: str) -> bool:
     return wanted in {normalize_text(user.name), normalize_text(f"{user.first_name} {user.last_name}")}
 
 
-def _confirmed_user(contact: SyncedContact, by_clubos_id: dict[int, User]) -> User | None:
+def _linkable(contact: SyncedContact) -> bool:
+    return contact.clubos_id is not None and bool(contact.email or contact.phone)
+
+
+def _candidates_query(contact: SyncedContact) -> Q:
+    query = Q(email__iexact=contact.email) if contact.email else Q(pk__in=[])
+    first, _, last = contact.name.partition(" ")
+    return query | Q(display_name__iexact=contact.name) | Q(first_name__iexact=first, last_name__iexact=last)
+
+
+def _unlinked_accounts(contacts: Sequence[SyncedContact]) -> list[User]:
+    """Local accounts without a ClubOS id that could be any of these contacts: one query for a batch."""
+    query = Q(pk__in=[])
+    for contact in contacts:
+        query |= _candidates_query(contact)
+    if not contacts:
+        return []
+    return list(User.objects.filter(query, clubos_member_id__isnull=True, is_active=True)[: 20 * len(contacts)])
+
+
+def _confirmed_user(contact: SyncedContact, by_clubos_id: dict[int, User], unlinked: list[User]) -> User | None:
     if contact.clubos_id is None:
         return None
     user = by_clubos_id.get(contact.clubos_id)
     if user is not None:
         return user if _same_person(user, contact) else None
-    if not contact.email and not contact.phone:
+    if not _linkable(contact):
         return None
     # A local account without a ClubOS id yet: same name AND same email or phone, and only one.
-    query = Q(email__iexact=contact.email) if contact.email else Q(pk__in=[])
-    first, _, last = contact.name.partition(" ")
-    query |= Q(display_name__iexact=contact.name) | Q(first_name__iexact=first, last_name__iexact=last)
-    candidates = [
-        u
-        for u in User.objects.filter(query, clubos_member_id__isnull=True, is_active=True)[:20]
-        if _same_name(u, contact.name) and _same_person(u, contact)
-    ]
+    candidates = [u for u in unlinked if _same_name(u, contact.name) and _same_person(u, contact)]
     return candidates[0] if len(candidates) == 1 else None
 
 
@@ -85,7 +99,17 @@ def _contacts_upsert(synced: Iterable[SyncedContact]) -> dict[tuple[str, int | s
     for row in Contact.objects.filter(Q(clubos_id__in=ids) | Q(clubos_id__isnull=True, name__in=names)):
         found[("id", row.clubos_id) if row.clubos_id is not None else ("name", row.name)] = row
     users = {u.clubos_member_id: u for u in User.objects.filter(clubos_member_id__in=ids) if u.clubos_member_id}
+    unlinked = _unlinked_accounts(
+        [
+            data
+            for key, data in wanted.items()
+            if _linkable(data) and data.clubos_id not in users and getattr(found.get(key), "user_id", None) is None
+        ]
+    )
 
+    # Written in bulk, and only what changed: a first sync of a busy club repeats the same contacts.
+    created: list[Contact] = []
+    updated: list[Contact] = []
     result: dict[tuple[str, int | str], Contact] = {}
     for key, data in wanted.items():
         contact: Contact | None = found.get(key)
@@ -103,14 +127,39 @@ def _contacts_upsert(synced: Iterable[SyncedContact]) -> dict[tuple[str, int | s
                 setattr(contact, attr, value)
                 changed = True
         if contact.user_id is None:
-            user = _confirmed_user(data, users)
+            user = _confirmed_user(data, users, unlinked)
             if user is not None:
                 contact.user = user
                 changed = True
-        if changed:
-            contact.save()
+        if contact.pk is None:
+            created.append(contact)
+        elif changed:
+            contact.updated_at = timezone.now()
+            updated.append(contact)
         result[key] = contact
+    if updated:
+        Contact.objects.bulk_update(updated, _CONTACT_FIELDS)
+    if created:
+        Contact.objects.bulk_create(created)
+        if any(c.pk is None for c in created):  # backends that return no ids from bulk inserts
+            by_key = {
+                _row_key(row): row
+                for row in Contact.objects.filter(
+                    Q(clubos_id__in=[c.clubos_id for c in created if c.clubos_id is not None])
+                    | Q(clubos_id__isnull=True, name__in=[c.name for c in created if c.clubos_id is None])
+                )
+            }
+            for key, contact in result.items():
+                if contact.pk is None:
+                    result[key] = by_key[_row_key(contact)]
     return result
+
+
+_CONTACT_FIELDS = ["clubos_id", "name", "email", "phone", "can_text", "user", "updated_at"]
+
+
+def _row_key(row: Contact) -> tuple[str, int | str]:
+    return ("id", row.clubos_id) if row.clubos_id is not None else ("name", row.name)
 
 
 def _conversations_for(contacts: Iterable[Contact]) -> dict[int, Conversation]:
