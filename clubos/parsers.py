@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -268,15 +269,35 @@ _DATA_ID = re.compile(
 )
 
 
-def _split_items(html: str) -> Iterator[str]:
-    """Each `<li>` with what follows it up to the next one (lazily: an idle poll reads only the first)."""
+def _split_items(html: str) -> Iterator[tuple[int, str]]:
+    """Each `<li>` with what follows it up to the next one, and where it ends (lazily: an idle poll reads
+    only the first)."""
     previous = None
     for match in _LI_START.finditer(html):
         if previous is not None:
-            yield html[previous : match.start()]
+            yield match.start(), html[previous : match.start()]
         previous = match.start()
     if previous is not None:
-        yield html[previous:]
+        yield len(html), html[previous:]
+
+
+_SENDER_TEXT = re.compile(r"username-content\b[^>]*>\s*(?:<[^>]*>\s*)*[^<\s]")
+_NUMERIC_ID = re.compile(r'data-id="\s*\d+\s*"')
+_PARAGRAPH = re.compile(r"<p[\s>]")
+
+
+def _count_rest(rest: str) -> tuple[int, int]:
+    """(complete items, broken items) in the rest of a list, without parsing it: an item counts as complete
+    when it has what parse_inbox_item needs (a numeric id, a sender's name, a text). Each mark is found
+    in one scan of the whole rest and bucketed by item, a few ms for 5,000 items."""
+    starts = [m.start() for m in _LI_START.finditer(rest)]
+    if not starts:
+        return 0, 0
+    marks: list[set[int]] = []
+    for pattern in (_NUMERIC_ID, _SENDER_TEXT, _PARAGRAPH):
+        marks.append({bisect_right(starts, m.start()) for m in pattern.finditer(rest)})
+    complete = len(marks[0] & marks[1] & marks[2] - {0})
+    return complete, len(starts) - complete
 
 
 def _quick_id(chunk: str) -> int | None:
@@ -392,14 +413,15 @@ def parse_inbox_list(
         raise ClubOSProtocolError(f"ClubOS's inbox list of owner {owner_id} has no list markup (an unknown page)")
     items: list[InboxItem] = []
     skipped = older = 0
-    chunks = _split_items(html)
-    for chunk in chunks:
+    for end, chunk in _split_items(html):
         quick_id = _quick_id(chunk)
         item = parse_inbox_item(chunk, now=now, tz=tz)
         if newer_than is not None and quick_id is not None and quick_id <= newer_than and item is not None:
-            # A good item at or below the watermark: everything after it is older. Count those
-            # (cheaply, by id) so a run can report what the list held without parsing it.
-            older = 1 + sum(1 for rest in chunks if _DATA_ID.search(rest))
+            # A good item at or below the watermark: everything after it is older. Count those without
+            # parsing them, so a run reports what the list held: complete items as older, broken
+            # ones as skipped (never as duplicates), every run.
+            complete, broken = _count_rest(html[end:])
+            older, skipped = 1 + complete, skipped + broken
             break
         if item is None:
             skipped += 1

@@ -360,16 +360,24 @@ class _Handler(BaseHTTPRequestHandler):
         if request.path.startswith("/__sandbox__"):
             self._send(sandbox.control(request))
             return
-        oops, wait = sandbox.state.before_request(method, request.path)
-        if wait:
-            time.sleep(wait)
-        garbage = sandbox.state.garbage_for(method, request.path)
-        if garbage is not None:
-            response = Response(body=garbage)
-        elif oops:
-            response = Response.redirect("/action/Invalid/500")
-        else:
-            response = sandbox.app.handle(request)
+        state = sandbox.state
+        with state.lock:
+            state.in_flight += 1
+            state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        try:
+            oops, wait = state.before_request(method, request.path)
+            if wait:
+                time.sleep(wait)
+            garbage = state.garbage_for(method, request.path)
+            if garbage is not None:
+                response = Response(body=garbage)
+            elif oops:
+                response = Response.redirect("/action/Invalid/500")
+            else:
+                response = sandbox.app.handle(request)
+        finally:
+            with state.lock:
+                state.in_flight -= 1
         sandbox.state.record_request(
             RequestRecord(method, request.path, request.query, request.xhr, response.status, time.time())
         )
@@ -522,6 +530,11 @@ class SandboxServer:
         """`count` extra members (unique names, emails, mobiles); returns their ClubOS ids."""
         return self.state.bulk_members(count)
 
+    def max_in_flight(self) -> int:
+        """The most ClubOS requests this sandbox has served at the same moment (since the last reset)."""
+        with self.state.lock:
+            return self.state.max_in_flight
+
     def set_latency(self, seconds: float) -> None:
         """Every ClubOS request (not the control page) answers `seconds` late, like a real server far away."""
         with self.state.lock:
@@ -584,7 +597,8 @@ class SandboxServer:
     # --- control API (other processes: the inject command, a person's browser) ---------------------
     _ACTIONS = (
         "reset", "inject", "bulk_seed", "expire_sessions", "fail_next", "delay", "garbage_next", "set_legacy_markup",
-        "set_malformed_items", "reject_logins", "set_token_ttl", "set_latency", "bulk_members", "set_dnc", "sends", "requests",
+        "set_malformed_items", "reject_logins", "set_token_ttl", "set_latency", "bulk_members", "max_in_flight",
+        "set_dnc", "sends", "requests",
         "clear_requests", "member_profile", "list_ids",
     )  # fmt: skip
 

@@ -215,6 +215,8 @@ class SandboxState:
             self.reject_logins = False
             self.token_ttl = float(TOKEN_TTL_SECONDS)
             self.latency = 0.0
+            self.in_flight = 0
+            self.max_in_flight = 0  # the most ClubOS requests served at once since the last reset
             self._seed_people()
             for owner in self.owner_ids():
                 self.lists[owner] = []

@@ -165,6 +165,7 @@ class _Run:
         for lookup in NameLookup.objects.filter(name__in=list(keys)):
             if lookup.member_ids or lookup.looked_up_at >= retry_after:
                 self.names[lookup.name] = lookup.member_ids
+
         def search(key: str) -> list[int]:
             results = with_retries(lambda: self.client.search_members(keyword=keys[key]))
             return sorted({r.id for r in results if name_key(r.full_name) == key})

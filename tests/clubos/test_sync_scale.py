@@ -1,0 +1,164 @@
+"""The sync at a club's scale, pinned by behaviour (never by time): requests per run, bounded concurrency,
+one login for as long as ClubOS keeps the session, malformed items counted as skipped, contacts written
+only when they change. The timings are benchmarks/clubos_sync_bench.py's."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts import demo
+from clubos.models import StoredSession
+from clubos.services import session, sync
+from inbox.models import Contact, InboxMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CLUB = demo.CLUB_LOCATION_ID
+
+
+@pytest.fixture
+def busy_club(clubos_sandbox, settings):
+    """A club inbox of 60 texts from 12 members nobody has searched for yet (no demo inbox)."""
+    clubos_sandbox.reset()
+    with clubos_sandbox.state.lock:
+        for owner in clubos_sandbox.state.lists:
+            clubos_sandbox.state.lists[owner].clear()
+    members = clubos_sandbox.bulk_members(12)
+    clubos_sandbox.bulk_seed(60, owner_id=CLUB, member_ids=members)
+    settings.CLUBOS_INBOX_OWNERS = [str(CLUB)]
+    clubos_sandbox.clear_requests()
+    return members
+
+
+def _paths(sandbox) -> Counter[str]:
+    return Counter(r.path for r in sandbox.requests())
+
+
+def test_a_first_sync_costs_one_search_and_one_history_per_member_not_per_message(clubos_sandbox, busy_club):
+    result = sync.clubos_sync_run()
+
+    assert result.summary_line() == "sync: fetched=60 new=60 duplicates=0 skipped=0 errors=0"
+    assert _paths(clubos_sandbox) == {
+        "/action/Login/view": 1,
+        "/action/Login": 1,
+        "/action/Dashboard/view": 1,
+        "/action/Dashboard/messages": 1,
+        "/action/UserSearch/": 12,
+        "/action/FollowUp": 12,
+    }
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_history_and_search_requests_stay_within_the_concurrency_setting(
+    clubos_sandbox, busy_club, settings, concurrency
+):
+    settings.CLUBOS_SYNC_CONCURRENCY = concurrency
+    clubos_sandbox.set_latency(0.05)  # requests overlap only if the sync sends them together
+
+    result = sync.clubos_sync_run()
+
+    assert result.new == 60
+    assert _paths(clubos_sandbox)["/action/FollowUp"] == 12  # the same requests, however many at once
+    if concurrency == 1:
+        assert clubos_sandbox.max_in_flight() == 1
+    else:
+        assert 2 <= clubos_sandbox.max_in_flight() <= concurrency
+
+
+def test_what_a_run_learns_is_reused_an_idle_poll_is_one_list_request(clubos_sandbox, busy_club):
+    sync.clubos_sync_run()
+    newcomer = busy_club[0]
+    clubos_sandbox.inject(member_id=newcomer, text="One more question")
+    clubos_sandbox.clear_requests()
+
+    result = sync.clubos_sync_run()
+
+    assert result.new == 1
+    # The name was searched last run (the lookup is stored): only the member's history is read again.
+    assert _paths(clubos_sandbox) == {"/action/Dashboard/messages": 1, "/action/FollowUp": 1}
+    clubos_sandbox.clear_requests()
+    sync.clubos_sync_run()
+    assert _paths(clubos_sandbox) == {"/action/Dashboard/messages": 1}
+
+
+def test_a_new_process_continues_the_stored_session_without_logging_in(clubos_sandbox, busy_club):
+    sync.clubos_sync_run()
+    stored = StoredSession.objects.get()
+    assert "sandbox-password" not in stored.data  # cookies and the dashboard, never the password
+    session.clubos_session_reset()  # what a new `manage.py sync_clubos` process starts with
+    clubos_sandbox.clear_requests()
+
+    sync.clubos_sync_run()
+
+    assert _paths(clubos_sandbox) == {"/action/Dashboard/messages": 1}  # no login, no dashboard
+
+
+def test_an_expired_stored_session_means_exactly_one_new_login(clubos_sandbox, busy_club):
+    sync.clubos_sync_run()
+    session.clubos_session_reset()
+    clubos_sandbox.expire_sessions()
+    clubos_sandbox.inject(member_id=busy_club[1], text="Still there?")
+    clubos_sandbox.clear_requests()
+
+    result = sync.clubos_sync_run()
+
+    assert result.new == 1
+    paths = _paths(clubos_sandbox)
+    assert (paths["/action/Login/view"], paths["/action/Login"]) == (1, 1)
+    # The next process continues the new session.
+    session.clubos_session_reset()
+    clubos_sandbox.clear_requests()
+    sync.clubos_sync_run()
+    assert _paths(clubos_sandbox) == {"/action/Dashboard/messages": 1}
+
+
+def test_a_session_ended_during_concurrent_reads_logs_in_once(clubos_sandbox, busy_club, settings):
+    settings.CLUBOS_SYNC_CONCURRENCY = 4
+    clubos_sandbox.set_latency(0.02)
+    clubos_sandbox.expire_sessions(after_requests=6)  # in the middle of the searches
+
+    result = sync.clubos_sync_run()
+
+    assert result.summary_line() == "sync: fetched=60 new=60 duplicates=0 skipped=0 errors=0"
+    assert _paths(clubos_sandbox)["/action/Login"] == 2  # the first login and one more, not one per thread
+
+
+def test_malformed_items_are_skipped_never_duplicates_on_every_run(clubos_sandbox, busy_club):
+    clubos_sandbox.set_malformed_items(4)
+
+    first = sync.clubos_sync_run()
+    idle = sync.clubos_sync_run()
+
+    assert first.summary_line() == "sync: fetched=64 new=60 duplicates=0 skipped=4 errors=0"
+    assert idle.summary_line() == "sync: fetched=64 new=0 duplicates=60 skipped=4 errors=0"
+
+
+def test_contacts_are_written_only_when_they_change(clubos_sandbox, busy_club):
+    sync.clubos_sync_run()
+    assert Contact.objects.count() == 12
+    for member in busy_club[:3]:
+        clubos_sandbox.inject(member_id=member, text="Unchanged contact, new text")
+
+    with CaptureQueriesContext(connection) as unchanged:
+        assert sync.clubos_sync_run().new == 3
+    contact_writes = [q["sql"] for q in unchanged.captured_queries if "inbox_contact" in q["sql"].split(" WHERE")[0]]
+    assert not [sql for sql in contact_writes if sql.startswith(("INSERT", "UPDATE"))]
+
+    with clubos_sandbox.state.lock:
+        clubos_sandbox.state.people[busy_club[0]].email = "new.address@members.example"
+        clubos_sandbox.state.people[busy_club[1]].email = "another.address@members.example"
+    for member in busy_club[:2]:
+        clubos_sandbox.inject(member_id=member, text="New address")
+    with CaptureQueriesContext(connection) as changed:
+        assert sync.clubos_sync_run().new == 2
+    updates = [q["sql"] for q in changed.captured_queries if q["sql"].startswith('UPDATE "inbox_contact"')]
+    assert len(updates) == 1  # both changed contacts in one bulk write
+    assert set(Contact.objects.filter(clubos_id__in=busy_club[:2]).values_list("email", flat=True)) == {
+        "new.address@members.example",
+        "another.address@members.example",
+    }
+    assert InboxMessage.objects.count() == 65
