@@ -269,7 +269,7 @@ _DATA_ID = re.compile(
 )
 
 
-def _split_items(html: str) -> Iterator[tuple[int, str]]:
+def _split_items_with_ends(html: str) -> Iterator[tuple[int, str]]:
     """Each `<li>` with what follows it up to the next one, and where it ends (lazily: an idle poll reads
     only the first)."""
     previous = None
@@ -279,6 +279,11 @@ def _split_items(html: str) -> Iterator[tuple[int, str]]:
         previous = match.start()
     if previous is not None:
         yield len(html), html[previous:]
+
+
+def _split_items(html: str) -> Iterator[str]:
+    """Each `<li>` with what follows it up to the next one."""
+    return (chunk for _, chunk in _split_items_with_ends(html))
 
 
 _SENDER_TEXT = re.compile(r"username-content\b[^>]*>\s*(?:<[^>]*>\s*)*[^<\s]")
@@ -413,7 +418,7 @@ def parse_inbox_list(
         raise ClubOSProtocolError(f"ClubOS's inbox list of owner {owner_id} has no list markup (an unknown page)")
     items: list[InboxItem] = []
     skipped = older = 0
-    for end, chunk in _split_items(html):
+    for end, chunk in _split_items_with_ends(html):
         quick_id = _quick_id(chunk)
         item = parse_inbox_item(chunk, now=now, tz=tz)
         if newer_than is not None and quick_id is not None and quick_id <= newer_than and item is not None:

@@ -74,7 +74,9 @@ def test_inbox_list_stops_at_the_watermark():
     assert [item.message_id for item in newer.items] == [130826630, 130826629]
     idle = parsers.parse_inbox_list(html, owner_id=1512, now=NOW, tz=CHICAGO, newer_than=130826630)
     assert idle.items == []
-    assert idle.skipped == 0
+    # Below the watermark nothing is parsed, yet every item is counted: the five complete ones as
+    # older, the four broken ones (placeholder, no sender, id "n/a", cut off) as skipped, every run.
+    assert (idle.older, idle.skipped) == (5, 4)
 
 
 def test_a_broken_item_with_a_low_id_does_not_stop_the_watermark_scan():
@@ -82,7 +84,8 @@ def test_a_broken_item_with_a_low_id_does_not_stop_the_watermark_scan():
     html = sample("inbox_list.html").replace("<ul>\n", "<ul>\n" + broken, 1)
     newer = parsers.parse_inbox_list(html, owner_id=1512, now=NOW, tz=CHICAGO, newer_than=130826601)
     assert [item.message_id for item in newer.items] == [130826630, 130826629]
-    assert newer.skipped == 2  # the broken item and the placeholder
+    # The broken item and the placeholder above the watermark, and three broken ones below it.
+    assert (newer.skipped, newer.older) == (5, 3)
 
 
 @pytest.mark.parametrize(
