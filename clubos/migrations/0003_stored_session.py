@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clubos', '0001_initial'),
+        ('clubos', '0002_sync_lock_holder_and_failures'),
     ]
 
     operations = [
