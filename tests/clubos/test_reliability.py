@@ -18,7 +18,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from clubos.exceptions import ClubOSProtocolError
-from clubos.models import SyncControl, SyncRun
+from clubos.models import StoredSession, SyncControl, SyncRun
 from clubos.services import lock, session, sync
 from inbox.models import InboxMessage
 from tests.fixtures.clubos_sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME
@@ -58,6 +58,7 @@ def test_a_page_with_no_list_at_all_fails_the_run(clubos_sandbox):
 def test_a_dashboard_in_an_unknown_layout_fails_the_run(clubos_sandbox):
     sync.clubos_sync_run()  # logged in, dashboard tokens known
     session.clubos_session_reset()
+    StoredSession.objects.all().delete()  # a fresh login: the stored session's dashboard is not reused
     from django.core.cache import cache
 
     cache.clear()  # the owner list is read from the dashboard again
