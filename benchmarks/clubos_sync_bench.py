@@ -43,7 +43,7 @@ class RemoteSandbox:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         command = [sys.executable, "manage.py", "clubos_sandbox", "--empty", "--port", str(port)]
-        self.process = subprocess.Popen(  # noqa: S603 (our own manage.py)
+        self.process = subprocess.Popen(
             command, cwd=ROOT, env={**env, "CLUBOS_PASSWORD": password}, stdout=subprocess.PIPE, text=True
         )
         assert self.process.stdout is not None
@@ -134,7 +134,7 @@ def main() -> None:
     print(f"{full_line}; idle poll of {args.items} items p50 {idle_p50:.1f} ms CPU (target < 50 ms)")
 
 
-def _measure(args, sandbox, demo, SyncState, InboxMessage, sync, session, settings):  # type: ignore[no-untyped-def]  # noqa: ANN001, N803
+def _measure(args, sandbox, demo, SyncState, InboxMessage, sync, session, settings):  # type: ignore[no-untyped-def]
     # 1. Full sync -----------------------------------------------------------------------------------
     senders = sandbox.call("bulk_members", args.members) if args.members else None
     sandbox.call("bulk_seed", args.items, owner_id=demo.CLUB_LOCATION_ID, member_ids=senders)
@@ -146,8 +146,9 @@ def _measure(args, sandbox, demo, SyncState, InboxMessage, sync, session, settin
     full, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     requests = len(sandbox.requests())
     print(f"full sync: {args.items} list items -> {result.summary_line()}")
-    print(f"  requests: {requests} ({len(sandbox.requests('/action/FollowUp'))} histories, "
-          f"{len(sandbox.requests('/action/UserSearch'))} searches, {len(sandbox.requests('/action/Login'))} login)")  # fmt: skip
+    histories, searches = len(sandbox.requests("/action/FollowUp")), len(sandbox.requests("/action/UserSearch"))
+    logins = len(sandbox.requests("/action/Login"))
+    print(f"  requests: {requests} ({histories} histories, {searches} searches, {logins} login)")
     full_line = f"full sync {full:.2f} s wall (target < 15 s), {requests} requests, {cpu:.2f} s CPU"
     print(full_line)
 
@@ -195,7 +196,7 @@ def _measure(args, sandbox, demo, SyncState, InboxMessage, sync, session, settin
     return full_line, idle_p50
 
 
-def _inject_latency(args, sandbox, demo, InboxMessage, session, beat_schedule, run_schedule, close_old_connections):  # type: ignore[no-untyped-def]  # noqa: ANN001, N803
+def _inject_latency(args, sandbox, demo, InboxMessage, session, beat_schedule, run_schedule, close_old_connections):  # type: ignore[no-untyped-def]
     # 3. Inject -> in Clubroom's database, through the real beat schedule ----------------------------------------
     sandbox.call("set_latency", 0)
     stop = threading.Event()
@@ -206,8 +207,8 @@ def _inject_latency(args, sandbox, demo, InboxMessage, session, beat_schedule, r
     members = [m.clubos_id for m in demo.MEMBERS]
     try:
         for sample in range(args.latency_samples):
-            time.sleep(random.uniform(0, args.poll_seconds))  # noqa: S311
-            message_id = sandbox.call("inject", member_id=random.choice(members), text=f"latency sample {sample}")  # noqa: S311
+            time.sleep(random.uniform(0, args.poll_seconds))
+            message_id = sandbox.call("inject", member_id=random.choice(members), text=f"latency sample {sample}")
             injected = time.perf_counter()
             while not InboxMessage.objects.filter(clubos_message_id=message_id).exists():
                 if time.perf_counter() - injected > args.poll_seconds * 3:

@@ -12,8 +12,8 @@ import logging
 import re
 import threading
 import time
-from dataclasses import asdict
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from html import escape
 from types import TracebackType

@@ -11,8 +11,8 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
-from django.utils import timezone
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import User
 from clubos.services.matching import normalize_text
