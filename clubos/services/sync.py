@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
@@ -95,7 +96,7 @@ class _Run:
         queue = iter(keys)
         try:
             while True:
-                while len(pending) < app_settings.SYNC_CONCURRENCY and (key := next(queue, None)) is not None:
+                for key in islice(queue, app_settings.SYNC_CONCURRENCY - len(pending)):
                     pending[self.pool.submit(fetch, key)] = key
                 if not pending:
                     return
