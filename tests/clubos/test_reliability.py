@@ -21,6 +21,7 @@ from clubos.exceptions import ClubOSProtocolError
 from clubos.models import StoredSession, SyncControl, SyncRun
 from clubos.services import lock, session, sync
 from inbox.models import InboxMessage
+from tests.fixtures.clock import _traveling, traveled_command
 from tests.fixtures.clubos_sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME
 from tests.fixtures.outages import subprocess_database_url
 
@@ -131,7 +132,10 @@ def _sync_subprocess(sandbox, *, lock_seconds: float) -> subprocess.Popen[bytes]
     }
     env.pop("CLUBROOM_EMBEDDED_SCHEDULER", None)
     return subprocess.Popen(
-        [sys.executable, "manage.py", "sync_clubos"],
+        # At the suite's clock (--clubroom-now): the lease it writes is compared with this process's clock.
+        traveled_command(["manage.py", "sync_clubos"], entry_point="django.core.management:execute_from_command_line")
+        if _traveling()
+        else [sys.executable, "manage.py", "sync_clubos"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

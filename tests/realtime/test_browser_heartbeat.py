@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from messaging import services
+from tests.fixtures.clock import traveled_command
 from tests.messaging.factories import make_member
 from tests.messaging.test_browser import _database_url, _free_port, _session_cookie, _signed_in_context, chromium  # noqa: F401
 
@@ -36,7 +37,17 @@ def frozen_daphne(transactional_db, tmp_path):
     env.pop("CLUBROOM_EMBEDDED_SCHEDULER", None)
     log = (tmp_path / "daphne.log").open("wb")
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        traveled_command(  # at the suite's clock (--clubroom-now), so the test's sessions are valid there
+            [
+                str(Path(sys.executable).parent / "daphne"),
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "config.asgi:application",
+            ],
+            entry_point="daphne.cli:CommandLineInterface.entrypoint",
+        ),
         cwd=ROOT,
         env=env,
         stdout=log,
