@@ -14,20 +14,17 @@ from django.utils import timezone
 
 from messaging import services
 from messaging.models import Message, Thread
-from tests.messaging import test_browser
+from tests.fixtures.browser import CHROMIUM
+from tests.fixtures.browser import session_cookie as _session_cookie
 from tests.messaging.factories import make_member
-from tests.messaging.test_browser import _session_cookie
-
-# The real daphne of the first browser test.
-live_daphne = test_browser.live_daphne
 
 
 @pytest.fixture
 def launch():
     """Chromium, started when called: a test does all its database work first, because once Playwright's
     event loop runs in this thread, on-commit pushes are refused and its greenlets leak a connection."""
-    if not os.path.exists(test_browser.CHROMIUM):
-        pytest.skip(f"Debian's chromium is not installed at {test_browser.CHROMIUM} (apt-get install chromium)")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     started: list = []
 
     def start():
@@ -35,7 +32,7 @@ def launch():
 
         playwright = sync_playwright().start()
         browser = playwright.chromium.launch(
-            executable_path=test_browser.CHROMIUM,
+            executable_path=CHROMIUM,
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
         )
