@@ -12,12 +12,12 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from accounts.services import club_staff_group_ensure
 from messaging import services
 from tests.accounts.factories import AdminFactory, StaffFactory, as_user
+from tests.fixtures.browser import session_cookie as _session_cookie
+from tests.fixtures.browser import signed_in_context as _signed_in_context
 from tests.messaging.factories import make_member
-from tests.messaging.test_browser import _session_cookie, _signed_in_context, chromium, live_daphne
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-__all__ = ["chromium", "live_daphne"]  # fixtures used here
 
 CLOSING_BOUNDARY_ONLY = b"--XYZ--\r\n"
 MULTIPART = {"Content-Type": "multipart/form-data; boundary=XYZ"}

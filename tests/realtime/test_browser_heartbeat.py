@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from messaging import services
+from tests.fixtures.browser import _database_url, _free_port
+from tests.fixtures.browser import session_cookie as _session_cookie
+from tests.fixtures.browser import signed_in_context as _signed_in_context
 from tests.fixtures.clock import traveled_command
 from tests.messaging.factories import make_member
-from tests.messaging.test_browser import _database_url, _free_port, _session_cookie, _signed_in_context, chromium  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,7 +81,7 @@ def alice_to_bob(frozen_daphne):
     return alice.pk, thread.pk, _session_cookie(bob)
 
 
-def test_a_silent_socket_is_dropped_and_reconnected_and_the_badge_resynced(frozen_daphne, alice_to_bob, chromium):  # noqa: F811
+def test_a_silent_socket_is_dropped_and_reconnected_and_the_badge_resynced(frozen_daphne, alice_to_bob, chromium):
     from playwright.sync_api import expect
 
     base_url, daphne = frozen_daphne
