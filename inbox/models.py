@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from core.validators import validate_no_control_characters
 
@@ -29,6 +30,8 @@ class Contact(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
     can_text = models.BooleanField(default=True)
+    # "<source slug>:<the source's contact id>" for a contact an integration source created.
+    external_id = models.CharField(max_length=250, null=True, blank=True, unique=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -60,8 +63,37 @@ class Contact(models.Model):
 
 
 class ConversationStatus(models.TextChoices):
+    """The team's state of a conversation (each staff member's read state is separate)."""
+
     OPEN = "open", "Open"
+    PENDING = "pending", "Pending"  # waiting on the member
+    SNOOZED = "snoozed", "Snoozed"  # until snoozed_until, or until the member writes again
     RESOLVED = "resolved", "Resolved"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+CLUBOS_SOURCE = "clubos"
+
+
+class Label(models.Model):
+    """A team-wide tag on conversations ("billing", "PT lead")."""
+
+    name = models.CharField(max_length=40, validators=[validate_no_control_characters])
+    color = models.CharField(max_length=7, default="#5b6b7f", help_text="A #rrggbb colour.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="label_name_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ConversationQuerySet(models.QuerySet["Conversation"]):
@@ -82,12 +114,23 @@ class Conversation(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_conversations",
     )
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    labels = models.ManyToManyField(Label, blank=True, related_name="conversations")
+    # Where the member wrote from: "clubos", or an integration source's slug.
+    source = models.CharField(max_length=50, default=CLUBOS_SOURCE)
     last_message_at = models.DateTimeField(null=True, blank=True)
     last_message_preview = models.CharField(max_length=PREVIEW_LENGTH, blank=True)
+    last_message_channel = models.CharField(max_length=16, blank=True)
+    # The newest inbound message: a staff member has unread when it is past their read pointer.
+    last_inbound_id = models.PositiveBigIntegerField(null=True, blank=True)
     # Inbound messages staff have not read yet; kept in the same transaction as inbound writes.
     unread_count = models.PositiveIntegerField(default=0)
     last_read_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by every change staff or members make; the API's updated_since reads it.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ConversationQuerySet.as_manager()
 
@@ -97,6 +140,10 @@ class Conversation(models.Model):
             models.Index(fields=["-last_message_at", "-id"], name="conversation_latest"),
             models.Index(fields=["status", "-last_message_at"], name="conversation_status_latest"),
             models.Index(fields=["unread_count"], name="conversation_unread", condition=Q(unread_count__gt=0)),
+            models.Index(fields=["assignee", "-last_message_at"], name="conversation_assignee_latest"),
+            models.Index(fields=["source", "-last_message_at"], name="conversation_source_latest"),
+            models.Index(fields=["updated_at", "id"], name="conversation_updated"),
+            models.Index(fields=["snoozed_until"], name="conversation_snoozed", condition=Q(status="snoozed")),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +201,8 @@ class InboxMessage(models.Model):
     # nudged_at is when a task was last queued for it, so the sweep re-queues only lost nudges.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     nudged_at = models.DateTimeField(null=True, blank=True)
+    # "<source slug>:<the source's message id>" for messages from an integration source (its dedupe key).
+    external_id = models.CharField(max_length=250, null=True, blank=True)  # noqa: DJ001
     # NULL (not "") for synced messages, so the unique constraint only binds the keys we issue.
     idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
@@ -163,6 +212,7 @@ class InboxMessage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["clubos_message_id"], name="inbox_message_clubos_id_unique"),
             models.UniqueConstraint(fields=["idempotency_key"], name="inbox_message_idempotency_key_unique"),
+            models.UniqueConstraint(fields=["external_id"], name="inbox_message_external_id_unique"),
         ]
         indexes = [
             models.Index(fields=["conversation", "sent_at", "id"], name="inbox_message_timeline"),
@@ -177,3 +227,94 @@ class InboxMessage(models.Model):
     @property
     def is_inbound(self) -> bool:
         return self.direction == Direction.INBOUND
+
+
+class ReadState(models.Model):
+    """One staff member's read pointer in one conversation (Zulip-style, as DMs have)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="read_states")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_read_states")
+    # Everything inbound up to this message id is read; 0 after "mark unread" of the whole conversation.
+    last_read_message_id = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "conversation"], name="inbox_read_state_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.conversation_id} to {self.last_read_message_id}"
+
+
+class Note(models.Model):
+    """An internal note: staff only, never sent to the member."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="inbox_notes"
+    )
+    body = models.TextField(validators=[validate_no_control_characters])
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="inbox_mentions")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="inbox_note_timeline")]
+
+    def __str__(self) -> str:
+        return f"Note #{self.pk} on {self.conversation_id}"
+
+
+class EventKind(models.TextChoices):
+    """What the audit trail records (shown on the conversation and in admin)."""
+
+    REPLIED = "replied", "Replied"
+    NOTED = "noted", "Added a note"
+    ASSIGNED = "assigned", "Assigned"
+    LABELLED = "labelled", "Changed labels"
+    PRIORITY = "priority", "Changed priority"
+    STATUS = "status", "Changed status"
+    SNOOZED = "snoozed", "Snoozed"
+    READ = "read", "Read"
+    UNREAD = "unread", "Marked unread"
+
+
+class ConversationEvent(models.Model):
+    """The audit trail: who did what to a conversation, and when (append-only)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbox_events"
+    )
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    # What changed, e.g. {"from": "open", "to": "resolved"} or {"assignee_id": 7}.
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="inbox_event_timeline"),
+            models.Index(fields=["kind", "created_at"], name="inbox_event_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.conversation_id}"
+
+
+class SavedReply(models.Model):
+    """A canned reply the whole team shares; `{first_name}`-style placeholders are filled on use."""
+
+    title = models.CharField(max_length=100, validators=[validate_no_control_characters])
+    body = models.TextField(max_length=5000, validators=[validate_no_control_characters])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        verbose_name_plural = "saved replies"
+        constraints = [models.UniqueConstraint(Lower("title"), name="saved_reply_title_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.title

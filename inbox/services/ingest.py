@@ -26,6 +26,7 @@ from ..models import (
     Channel,
     Contact,
     Conversation,
+    ConversationStatus,
     DeliveryStatus,
     Direction,
     InboxMessage,
@@ -266,6 +267,14 @@ class ClubOSMessageSink:
         ]
         created = InboxMessage.objects.bulk_create(rows, batch_size=500)
         result.new = len(created)
+        if any(row.pk is None for row in created):  # no ids from the bulk insert on this backend: read them back
+            pks = dict(
+                InboxMessage.objects.filter(clubos_message_id__in=[r.clubos_message_id for r in created]).values_list(
+                    "clubos_message_id", "pk"
+                )
+            )
+            for row in created:
+                row.pk = pks[row.clubos_message_id]
 
         touched: dict[int, Conversation] = {}
         for row in created:
@@ -273,25 +282,29 @@ class ClubOSMessageSink:
             if conversation.last_message_at is None or row.sent_at >= conversation.last_message_at:
                 conversation.last_message_at = row.sent_at
                 conversation.last_message_preview = message_preview(row.body)
+                conversation.last_message_channel = row.channel
             if row.direction == Direction.INBOUND:
                 conversation.unread_count += 1
-                conversation.status = "open"  # a new question reopens a resolved conversation
+                conversation.last_inbound_id = max(conversation.last_inbound_id or 0, row.pk)
+                # A new question reopens a resolved, pending or snoozed conversation.
+                conversation.status = ConversationStatus.OPEN
+                conversation.snoozed_until = None
+            conversation.updated_at = timezone.now()
             touched[conversation.pk] = conversation
         Conversation.objects.bulk_update(
-            touched.values(), ["last_message_at", "last_message_preview", "unread_count", "status"], batch_size=500
+            touched.values(),
+            [
+                *("last_message_at", "last_message_preview", "last_message_channel", "unread_count"),
+                *("last_inbound_id", "status", "snoozed_until", "updated_at"),
+            ],
+            batch_size=500,
         )
 
         inbound = [row for row in created if row.direction == Direction.INBOUND]
         if inbound:
             ids = [row.pk for row in sorted(inbound, key=lambda r: (r.sent_at, r.clubos_message_id or 0))]
-            if None in ids:  # no ids from the bulk insert on this backend: read them back
-                ids = list(
-                    InboxMessage.objects.filter(clubos_message_id__in=[r.clubos_message_id for r in inbound])
-                    .order_by("sent_at", "clubos_message_id")
-                    .values_list("pk", flat=True)
-                )
             live.staff_inbox_changed()
-            transaction.on_commit(lambda: _signal_inbound(ids))  # type: ignore[arg-type]
+            transaction.on_commit(lambda: _signal_inbound(ids))
         return result
 
 

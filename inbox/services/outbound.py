@@ -133,7 +133,7 @@ def outbound_message_queue(
             raise
         return raced
     Conversation.objects.filter(pk=conversation.pk).update(
-        last_message_at=now, last_message_preview=message_preview(body)
+        last_message_at=now, last_message_preview=message_preview(body), last_message_channel=channel, updated_at=now
     )
     message_id = message.pk
     transaction.on_commit(lambda: _delivery_queue(message_id))
