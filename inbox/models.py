@@ -7,6 +7,9 @@ Contact, and InboxMessages in both directions. Synced messages carry their ClubO
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -286,8 +289,9 @@ class ConversationEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbox_events"
     )
     kind = models.CharField(max_length=16, choices=EventKind.choices)
-    # What changed, e.g. {"from": "open", "to": "resolved"} or {"assignee_id": 7}.
-    data = models.JSONField(default=dict, blank=True)
+    # What changed, as JSON text, e.g. {"from": "open", "to": "resolved"} or {"assignee_id": 7}
+    # (text, not a JSONField: that field's system check would query SQLite when a worker starts).
+    data = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
 
     class Meta:
@@ -299,6 +303,14 @@ class ConversationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.conversation_id}"
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return json.loads(self.data) if self.data else {}
+
+    @details.setter
+    def details(self, value: dict[str, Any]) -> None:
+        self.data = json.dumps(value, sort_keys=True) if value else ""
 
 
 class SavedReply(models.Model):

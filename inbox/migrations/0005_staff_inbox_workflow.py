@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('replied', 'Replied'), ('noted', 'Added a note'), ('assigned', 'Assigned'), ('labelled', 'Changed labels'), ('priority', 'Changed priority'), ('status', 'Changed status'), ('snoozed', 'Snoozed'), ('read', 'Read'), ('unread', 'Marked unread')], max_length=16)),
-                ('data', models.JSONField(blank=True, default=dict)),
+                ('data', models.TextField(blank=True, default='')),
                 ('created_at', models.DateTimeField()),
             ],
             options={
