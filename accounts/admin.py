@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 
 from . import services
 from .forms import AdminSignInForm
-from .models import User
+from .models import ApiToken, User
 
 PROFILE_FIELDS = ("display_name", "bio", "email", "mobile_phone", "clubos_member_id", "membership_status")
 
@@ -103,3 +103,52 @@ class UserAdmin(DjangoUserAdmin):
                 f"{skipped} account(s) skipped: no email address, no usable password, or not a member.",
                 messages.WARNING,
             )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Admins create keys for integrations (shown once, on creation) and revoke them; staff see nothing."""
+
+    list_display = ("name", "prefix", "user", "scope", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("scope", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("name", "prefix", "user__username")
+    actions = ["revoke"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ("name", "user", "scope")
+        return ("name", "user", "scope", "prefix", "created_at", "last_used_at", "revoked_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ()
+        # The key cannot be shown again, and a scope or owner change would surprise its holder: revoke
+        # it and create another instead.
+        return ("user", "scope", "prefix", "created_at", "last_used_at", "revoked_at")
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.inbox_staff()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token, key = services.api_token_create(name=obj.name, user=obj.user, scope=obj.scope)
+        for field in ("pk", "prefix", "key_hash", "created_at"):
+            setattr(obj, field, getattr(token, field))
+        self.message_user(
+            request,
+            f"The key for “{token.name}” is {key} — copy it now: it is stored hashed and will not be shown again.",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke the selected API tokens", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = 0
+        for token in queryset:
+            if services.api_token_revoke(token=token):
+                self.log_change(request, token, "Revoked.")
+                revoked += 1
+        self.message_user(request, f"Revoked {revoked} API token(s).", messages.SUCCESS)

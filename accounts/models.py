@@ -90,3 +90,55 @@ class User(AbstractUser):
     @property
     def is_member(self) -> bool:
         return self.role == Role.MEMBER
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    READ_WRITE = "read_write", "Read and write"
+
+
+API_TOKEN_PREFIX_LENGTH = 12  # "crk_" and 8 random characters
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def live(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A key an integration calls the API with (`Authorization: Bearer <key>`), acting as `user`.
+
+    Only the key's SHA-256 is stored; its first characters (`prefix`) stay visible to tell keys
+    apart. Created and revoked in admin; a revoked key answers 401, a read-only one 403 on writes.
+    """
+
+    name = models.CharField(max_length=100, validators=[validate_no_control_characters])
+    user = models.ForeignKey(
+        "User",
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text="The staff account the integration acts as (its permissions apply).",
+    )
+    prefix = models.CharField(max_length=API_TOKEN_PREFIX_LENGTH, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(max_length=16, choices=TokenScope.choices, default=TokenScope.READ)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def allows_writes(self) -> bool:
+        return self.scope == TokenScope.READ_WRITE and not self.is_revoked

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import Group, Permission
@@ -8,11 +11,12 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from . import demo
-from .models import Role, User
+from .models import API_TOKEN_PREFIX_LENGTH, ApiToken, Role, TokenScope, User
 
 
 def profile_can_edit(*, actor: User, profile: User) -> bool:
@@ -123,3 +127,47 @@ def demo_club_seed() -> SeedResult:
     logins += [("staff", p.username, demo.DEMO_PASSWORD) for p in demo.STAFF]
     logins += [("member", p.username, demo.DEMO_PASSWORD) for p in demo.MEMBERS[:2]]
     return SeedResult(created=created, existing=existing, logins=logins)
+
+
+# --- API tokens ---------------------------------------------------------------------------------------------
+
+API_TOKEN_KEY_PREFIX = "crk_"  # noqa: S105 (marks our keys; not a secret)
+# last_used_at is written at most this often per token: not one UPDATE per API call.
+API_TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def api_token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, name: str, user: User, scope: str = TokenScope.READ) -> tuple[ApiToken, str]:
+    """A new token for `user` (inbox staff) and its key, which exists only in this return value."""
+    if not user.is_inbox_staff:
+        raise PermissionDenied("API tokens act as a club staff account; choose an active staff member or admin.")
+    key = API_TOKEN_KEY_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name, user=user, scope=scope, prefix=key[:API_TOKEN_PREFIX_LENGTH], key_hash=api_token_hash(key)
+    )
+    token.full_clean()
+    token.save()
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken) -> bool:
+    """Revoke for good (the next call with its key is a 401); False when it already was."""
+    return bool(ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()))
+
+
+def api_token_authenticate(*, key: str) -> ApiToken | None:
+    """The token this key belongs to (revoked or not, so callers can say which), its use recorded."""
+    if not key.startswith(API_TOKEN_KEY_PREFIX) or len(key) > 200:
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=api_token_hash(key)).first()
+    if token is None or token.is_revoked:
+        return token
+    now = timezone.now()
+    if token.last_used_at is None or token.last_used_at < now - API_TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -74,13 +73,10 @@ class DecisionSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-# Token first so an anonymous request gets 401 with a WWW-Authenticate header, not 403.
-STAFF_AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
 STAFF_PERMISSIONS = [IsAuthenticated, IsInboxStaff]
 
 
 class StatsView(APIView):
-    authentication_classes = STAFF_AUTHENTICATION
     permission_classes = STAFF_PERMISSIONS
 
     @extend_schema(responses=StatsSerializer, summary="AI agent stats")
@@ -89,7 +85,6 @@ class StatsView(APIView):
 
 
 class InsightView(APIView):
-    authentication_classes = STAFF_AUTHENTICATION
     permission_classes = STAFF_PERMISSIONS
 
     @extend_schema(responses=InsightSerializer, summary="A conversation's insight (summary, label, next step)")
@@ -126,7 +121,6 @@ class DecisionFilterSerializer(serializers.Serializer):
     ],
 )
 class DecisionListView(ListAPIView):
-    authentication_classes = STAFF_AUTHENTICATION
     permission_classes = STAFF_PERMISSIONS
     serializer_class = DecisionSerializer
     pagination_class = DecisionPagination

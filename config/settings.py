@@ -225,9 +225,11 @@ CLUBROOM_API_DOCS_PUBLIC = env.bool("CLUBROOM_API_DOCS_PUBLIC", default=False)
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    # Token first: an anonymous request gets 401 with a WWW-Authenticate header, not 403.
-    # Set here only; API views never override it.
+    # A token class first: an anonymous request gets 401 with a WWW-Authenticate header, not 403.
+    # Set here only; API views never override it (but the signed source webhook, which has none).
+    # Integrations send `Bearer <ApiToken key>` (scoped, revocable); DRF's `Token <key>` still works.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

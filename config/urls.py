@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("messaging.api_urls")),
     path("", include("clubos.api_urls")),
     path("", include("ai_agent.api_urls")),
+    path("", include("inbox.api_urls")),
 ]
 
 urlpatterns = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -29,13 +29,27 @@ class PlainTextFieldExtension(OpenApiSerializerFieldExtension):
         return schema
 
 
+class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """accounts.authentication.ApiTokenAuthentication: `Authorization: Bearer <key>` (core imports no app)."""
+
+    target_class = "accounts.authentication.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> Any:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token created in admin (scope read or read-write; revocable).",
+        }
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What went wrong, in words a person can read.")
 
 
 COMMON_ERRORS = {
     "400": "The query string or body is not valid (e.g. control characters, a non-string text field).",
-    "401": "Not signed in (send `Authorization: Token <key>` or a session cookie).",
+    "401": "Not signed in, or a revoked key (send `Authorization: Bearer <API token>`, `Token <key>` or a session).",
     "403": "Signed in, but not allowed.",
     "404": "Not found, not yours, or a cursor this API did not issue.",
 }

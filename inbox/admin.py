@@ -1,6 +1,11 @@
-from django.contrib import admin
+from __future__ import annotations
 
-from .models import Contact, Conversation, InboxMessage
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import Contact, Conversation, InboxMessage, IntegrationSource
 
 
 @admin.register(Contact)
@@ -32,3 +37,20 @@ class InboxMessageAdmin(admin.ModelAdmin):
     list_filter = ("direction", "channel", "delivery_status", "author_kind")
     search_fields = ("body", "clubos_message_id")
     raw_id_fields = ("conversation", "author")
+
+
+@admin.register(IntegrationSource)
+class IntegrationSourceAdmin(admin.ModelAdmin):
+    """Admins add the systems that feed the inbox; the signing secret is generated, and visible to admins only."""
+
+    list_display = ("name", "slug", "is_active", "callback_url", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "slug")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        base = ("name", "slug", "callback_url", "is_active")
+        return base if obj is None else (*base, "secret", "created_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The slug is in every conversation's `source` and every contact's external id: fixed once made.
+        return () if obj is None else ("slug", "secret", "created_at")

@@ -25,3 +25,28 @@ def outbox_nudge_grace() -> float:
 def outbox_sweep_batch() -> int:
     """INBOX_OUTBOX_SWEEP_BATCH: messages re-queued per sweep at most (default 500)."""
     return max(1, int(_get("INBOX_OUTBOX_SWEEP_BATCH", 500)))
+
+
+def sources_allow_local_http() -> bool:
+    """INBOX_SOURCES_ALLOW_LOCAL_HTTP: accept http://localhost callback URLs (default: DEBUG)."""
+    return bool(_get("INBOX_SOURCES_ALLOW_LOCAL_HTTP", settings.DEBUG))
+
+
+def source_timestamp_tolerance() -> float:
+    """INBOX_SOURCE_TIMESTAMP_TOLERANCE_SECONDS: how far a signed request's timestamp may be from now (300)."""
+    return float(_get("INBOX_SOURCE_TIMESTAMP_TOLERANCE_SECONDS", 300.0))
+
+
+def source_connect_timeout() -> float:
+    """INBOX_SOURCE_CONNECT_TIMEOUT: seconds to connect to a source's callback URL (default 5)."""
+    return float(_get("INBOX_SOURCE_CONNECT_TIMEOUT", 5.0))
+
+
+def source_read_timeout() -> float:
+    """INBOX_SOURCE_READ_TIMEOUT: seconds to wait for a source's callback to answer (default 10)."""
+    return float(_get("INBOX_SOURCE_READ_TIMEOUT", 10.0))
+
+
+def source_retry_backoff() -> float:
+    """INBOX_SOURCE_RETRY_BACKOFF: seconds before the 2nd attempt of a reply to a source; doubled after (10)."""
+    return float(_get("INBOX_SOURCE_RETRY_BACKOFF", 10.0))

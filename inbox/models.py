@@ -8,14 +8,19 @@ Contact, and InboxMessages in both directions. Synced messages carry their ClubO
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
 from core.validators import validate_no_control_characters
+
+from . import app_settings
 
 PREVIEW_LENGTH = 200
 
@@ -49,9 +54,12 @@ class Contact(models.Model):
     class Meta:
         ordering = ["name", "pk"]
         constraints = [
-            # A sender ClubOS could not resolve is kept by name; one such contact per name.
+            # A sender ClubOS could not resolve is kept by name; one such contact per name. (An
+            # integration source's contacts are keyed by external_id: two may share a name.)
             models.UniqueConstraint(
-                fields=["name"], condition=Q(clubos_id__isnull=True), name="contact_unresolved_name"
+                fields=["name"],
+                condition=Q(clubos_id__isnull=True, external_id__isnull=True),
+                name="contact_unresolved_name",
             ),
         ]
 
@@ -82,6 +90,69 @@ class Priority(models.TextChoices):
 
 
 CLUBOS_SOURCE = "clubos"
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def integration_secret_generate() -> str:
+    """A new source's signing secret: 256 random bits, URL-safe text."""
+    return secrets.token_urlsafe(32)
+
+
+def validate_callback_url(value: str) -> None:
+    """HTTPS only; plain HTTP to this machine when INBOX_SOURCES_ALLOW_LOCAL_HTTP (DEBUG, tests)."""
+    parts = urlsplit(value)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS and app_settings.sources_allow_local_http():
+        return
+    raise ValidationError("The callback URL must use https:// (http:// only to localhost while developing).")
+
+
+def validate_source_slug(value: str) -> None:
+    if value == CLUBOS_SOURCE:
+        raise ValidationError(f"“{CLUBOS_SOURCE}” is the ClubOS sync's own source name.")
+
+
+class IntegrationSourceQuerySet(models.QuerySet["IntegrationSource"]):
+    def active(self) -> IntegrationSourceQuerySet:
+        return self.filter(is_active=True)
+
+
+class IntegrationSource(models.Model):
+    """Another system feeding the inbox (the website chat, an AI chat assistant), besides ClubOS.
+
+    It posts signed messages to `/api/v1/inbox/sources/<slug>/messages/`; replies to its
+    conversations go back, signed with the same secret, to `callback_url` (docs/integrations.md).
+    """
+
+    slug = models.SlugField(
+        max_length=40,
+        unique=True,
+        validators=[validate_source_slug],
+        help_text="Its name in URLs and on conversations, e.g. “website-chat”. Cannot be “clubos”.",
+    )
+    name = models.CharField(max_length=100, validators=[validate_no_control_characters])
+    secret = models.CharField(
+        max_length=100,
+        default=integration_secret_generate,
+        editable=False,
+        help_text="Signs requests both ways (HMAC-SHA256). Give it to the source's developers; admins only.",
+    )
+    callback_url = models.URLField(
+        max_length=500,
+        validators=[validate_callback_url],
+        help_text="Where replies are POSTed (https://).",
+    )
+    is_active = models.BooleanField(default=True, help_text="Inactive sources are answered 404 and get no replies.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IntegrationSourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug})"
 
 
 class Label(models.Model):

@@ -26,6 +26,7 @@ pytest_plugins = [
     "tests.fixtures.outages",
     "tests.fixtures.browser",
     "tests.fixtures.openai_stub",
+    "tests.fixtures.source_callback",
 ]
 
 # Project packages whose module-level functools caches (lru_cache / cache) are cleared around each test.

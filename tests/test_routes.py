@@ -23,10 +23,10 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from accounts.services import club_staff_group_ensure
+from accounts.services import api_token_create, club_staff_group_ensure
 from ai_agent.models import AgentSettings, Decision, ThreadInsight
 from clubos.models import NameLookup, SyncControl, SyncRun, SyncState
-from inbox.models import Conversation
+from inbox.models import Conversation, IntegrationSource
 from messaging import selectors, services
 from messaging.models import Message, MessagingSettings, Preferences
 from tests.accounts.factories import AdminFactory, MemberFactory, StaffFactory, as_user
@@ -72,6 +72,10 @@ def _world() -> World:
         "messaging/block": block.pk,
         "inbox/contact": conversation.contact_id,
         "inbox/conversation": conversation.pk,
+        "inbox/integrationsource": IntegrationSource.objects.create(
+            slug="website-chat", name="Website chat", callback_url="https://chat.example.test/replies"
+        ).pk,
+        "accounts/apitoken": api_token_create(name="Zapier", user=staff)[0].pk,
         "inbox/inboxmessage": conversation.messages.create(
             direction="inbound", channel="sms", author_kind="member", body="pool?", sent_at=now, clubos_message_id=9
         ).pk,
@@ -183,6 +187,10 @@ SITE: dict[str, Expect] = {
     "api/v1/messaging/blocks/<str:username>/": Expect("401 404 404 404 404", "delete", _buddy),
     "api/v1/messaging/unread/": Expect("401 200 200 200 200"),
     "api/v1/clubos/sync/": Expect("401 403 403 200 200"),
+    # an integration source's webhook: its HMAC signature is the only credential (none here → 401 for all)
+    "api/v1/inbox/sources/<str:slug>/messages/": Expect(
+        "401 401 401 401 401", "post", lambda w: {"slug": "website-chat"}, {"message_id": "m1"}
+    ),
     "api/schema/": Expect("401 200 200 200 200"),
     "api/docs/": Expect("302 200 200 200 200"),
     # the icon for pages without an icon link (the admin): a redirect to the static SVG, for everyone
@@ -268,6 +276,13 @@ ADMIN_MODELS: dict[str, dict[str, str]] = {
         "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
     },
     "inbox/inboxmessage": {
+        "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
+    },
+    # integration sources (their signing secrets) and API tokens: admins only
+    "inbox/integrationsource": {
+        "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
+    },
+    "accounts/apitoken": {
         "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
     },
     **{

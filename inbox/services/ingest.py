@@ -97,7 +97,9 @@ def _contacts_upsert(synced: Iterable[SyncedContact]) -> dict[tuple[str, int | s
     ids = [c.clubos_id for c in wanted.values() if c.clubos_id is not None]
     names = [c.name for c in wanted.values()]
     found: dict[tuple[str, int | str], Contact] = {}
-    for row in Contact.objects.filter(Q(clubos_id__in=ids) | Q(clubos_id__isnull=True, name__in=names)):
+    for row in Contact.objects.filter(
+        Q(clubos_id__in=ids) | Q(clubos_id__isnull=True, external_id__isnull=True, name__in=names)
+    ):
         found[("id", row.clubos_id) if row.clubos_id is not None else ("name", row.name)] = row
     users = {u.clubos_member_id: u for u in User.objects.filter(clubos_member_id__in=ids) if u.clubos_member_id}
     unlinked = _unlinked_accounts(
@@ -147,7 +149,11 @@ def _contacts_upsert(synced: Iterable[SyncedContact]) -> dict[tuple[str, int | s
                 _row_key(row): row
                 for row in Contact.objects.filter(
                     Q(clubos_id__in=[c.clubos_id for c in created if c.clubos_id is not None])
-                    | Q(clubos_id__isnull=True, name__in=[c.name for c in created if c.clubos_id is None])
+                    | Q(
+                        clubos_id__isnull=True,
+                        external_id__isnull=True,
+                        name__in=[c.name for c in created if c.clubos_id is None],
+                    )
                 )
             }
             for key, contact in result.items():
@@ -225,6 +231,43 @@ def _signal_inbound(message_ids: list[int]) -> None:
             logger.error("inbound_messages_received receiver %r failed", receiver, exc_info=response)
 
 
+def conversations_touch(*, messages: Sequence[InboxMessage]) -> None:
+    """New stored messages move their (locked) conversations: latest message, unread, reopened.
+
+    Shared by every way messages enter the inbox (the ClubOS sink, integration sources).
+    """
+    touched: dict[int, Conversation] = {}
+    for row in messages:
+        conversation = row.conversation
+        if conversation.last_message_at is None or row.sent_at >= conversation.last_message_at:
+            conversation.last_message_at = row.sent_at
+            conversation.last_message_preview = message_preview(row.body)
+            conversation.last_message_channel = row.channel
+        if row.direction == Direction.INBOUND:
+            conversation.unread_count += 1
+            conversation.last_inbound_id = max(conversation.last_inbound_id or 0, row.pk)
+            # A new question reopens a resolved, pending or snoozed conversation.
+            conversation.status = ConversationStatus.OPEN
+            conversation.snoozed_until = None
+        conversation.updated_at = timezone.now()
+        touched[conversation.pk] = conversation
+    Conversation.objects.bulk_update(
+        touched.values(),
+        [
+            *("last_message_at", "last_message_preview", "last_message_channel", "unread_count"),
+            *("last_inbound_id", "status", "snoozed_until", "updated_at"),
+        ],
+        batch_size=500,
+    )
+
+
+def inbound_announce(*, messages: Sequence[InboxMessage]) -> None:
+    """Staff sockets re-read the badge, and `inbound_messages_received` carries the ids, after commit."""
+    ids = [row.pk for row in messages]
+    live.staff_inbox_changed()
+    transaction.on_commit(lambda: _signal_inbound(ids))
+
+
 class ClubOSMessageSink:
     """Registered with clubos as CLUBOS_MESSAGE_SINK: the only way synced messages enter the inbox."""
 
@@ -276,35 +319,10 @@ class ClubOSMessageSink:
             for row in created:
                 row.pk = pks[row.clubos_message_id]
 
-        touched: dict[int, Conversation] = {}
-        for row in created:
-            conversation = row.conversation
-            if conversation.last_message_at is None or row.sent_at >= conversation.last_message_at:
-                conversation.last_message_at = row.sent_at
-                conversation.last_message_preview = message_preview(row.body)
-                conversation.last_message_channel = row.channel
-            if row.direction == Direction.INBOUND:
-                conversation.unread_count += 1
-                conversation.last_inbound_id = max(conversation.last_inbound_id or 0, row.pk)
-                # A new question reopens a resolved, pending or snoozed conversation.
-                conversation.status = ConversationStatus.OPEN
-                conversation.snoozed_until = None
-            conversation.updated_at = timezone.now()
-            touched[conversation.pk] = conversation
-        Conversation.objects.bulk_update(
-            touched.values(),
-            [
-                *("last_message_at", "last_message_preview", "last_message_channel", "unread_count"),
-                *("last_inbound_id", "status", "snoozed_until", "updated_at"),
-            ],
-            batch_size=500,
-        )
-
+        conversations_touch(messages=created)
         inbound = [row for row in created if row.direction == Direction.INBOUND]
         if inbound:
-            ids = [row.pk for row in sorted(inbound, key=lambda r: (r.sent_at, r.clubos_message_id or 0))]
-            live.staff_inbox_changed()
-            transaction.on_commit(lambda: _signal_inbound(ids))
+            inbound_announce(messages=sorted(inbound, key=lambda r: (r.sent_at, r.clubos_message_id or 0)))
         return result
 
 

@@ -7,7 +7,8 @@ second send.
 
 `outbound_message_deliver` is the delivery state machine the task runs:
 queued → sending → sent | queued again (temporary error, retried later) | failed.
-ClubOS itself is one call (`clubos_message_deliver`) that answers sent / refused / uncertain.
+ClubOS itself is one call (`clubos_message_deliver`) that answers sent / refused / uncertain; an
+integration source's conversation is delivered by `source_message_deliver`, answering the same way.
 """
 
 from __future__ import annotations
@@ -34,7 +35,17 @@ from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 from .. import app_settings
 from ..exceptions import ReplyNotAllowed
-from ..models import AuthorKind, Channel, Conversation, DeliveryStatus, Direction, InboxMessage, message_preview
+from ..models import (
+    CLUBOS_SOURCE,
+    AuthorKind,
+    Channel,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    InboxMessage,
+    message_preview,
+)
+from .sources import source_external_contact_id, source_message_deliver
 
 BODY_MAX_LENGTH = 5000
 SMS_MAX_LENGTH = 1600  # what ClubOS accepts for one text
@@ -43,6 +54,17 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 64
 # Queued by name: the task module imports this one, never the other way round.
 DELIVERY_TASK = "inbox.tasks.send_outbound_message"
 NO_CLUBOS_CONTACT = "ClubOS did not recognise this sender, so there is no one to reply to."
+NO_SOURCE_CONTACT = "This contact did not come from the conversation's source, so there is no one to reply to."
+
+
+def _unreachable_reason(conversation: Conversation) -> str | None:
+    """Why replies to this conversation have nowhere to go (None: they do)."""
+    contact = conversation.contact
+    if conversation.source == CLUBOS_SOURCE:
+        return NO_CLUBOS_CONTACT if contact.clubos_id is None else None
+    if source_external_contact_id(contact=contact, slug=conversation.source) is None:
+        return NO_SOURCE_CONTACT
+    return None
 
 
 def _cleaned(*, channel: str, body: str, subject: str) -> tuple[str, str]:
@@ -105,8 +127,9 @@ def outbound_message_queue(
     if existing is not None:
         return existing
     body, subject = _cleaned(channel=channel, body=body, subject=subject)
-    if conversation.contact.clubos_id is None:
-        raise ReplyNotAllowed(NO_CLUBOS_CONTACT)
+    unreachable = _unreachable_reason(conversation)
+    if unreachable is not None:
+        raise ReplyNotAllowed(unreachable)
     now = timezone.now()
     message = InboxMessage(
         conversation=conversation,
@@ -205,7 +228,8 @@ def _delivery_start(message_id: int) -> tuple[InboxMessage | None, DeliveryOutco
 
 
 def outbound_message_deliver(*, message_id: int) -> DeliveryOutcome:
-    """Send one queued message to ClubOS, at most once, whatever retries or duplicate tasks happen.
+    """Send one queued message to ClubOS (or, for a source's conversation, to the source's callback URL),
+    at most once, whatever retries or duplicate tasks happen.
 
     A row still `sending` within its lease belongs to another worker; after the lease, or on any
     later attempt whose predecessor's outcome is unknown, ClubOS's history is checked before
@@ -214,22 +238,28 @@ def outbound_message_deliver(*, message_id: int) -> DeliveryOutcome:
     message, done, uncertain_since = _delivery_start(message_id)
     if done is not None or message is None:
         return done or DeliveryOutcome("missing")
-    contact = message.conversation.contact
-    if contact.clubos_id is None:
+    conversation = message.conversation
+    unreachable = _unreachable_reason(conversation)
+    if unreachable is not None:
         _delivery_update(
-            message, delivery_status=DeliveryStatus.FAILED, failure_reason=NO_CLUBOS_CONTACT, delivery_uncertain=False
+            message, delivery_status=DeliveryStatus.FAILED, failure_reason=unreachable, delivery_uncertain=False
         )
         return DeliveryOutcome(DeliveryStatus.FAILED)
+    from_source = conversation.source != CLUBOS_SOURCE
     try:
-        outcome = clubos_message_deliver(
-            member_id=contact.clubos_id,
-            channel=message.channel,
-            body=message.body,
-            subject=message.subject,
-            attempt=message.attempts,
-            uncertain_since=uncertain_since,
-            identical_sent_since=lambda floor: _identical_replies_sent(message, since=floor),
-        )
+        if from_source:
+            # The source dedupes by our idempotency key: no history to check before a repeat.
+            outcome = source_message_deliver(message=message, attempt=message.attempts)
+        else:
+            outcome = clubos_message_deliver(
+                member_id=conversation.contact.clubos_id,  # type: ignore[arg-type]
+                channel=message.channel,
+                body=message.body,
+                subject=message.subject,
+                attempt=message.attempts,
+                uncertain_since=uncertain_since,
+                identical_sent_since=lambda floor: _identical_replies_sent(message, since=floor),
+            )
     except Exception as exc:
         # Whether it went out is unknown: fail visibly rather than guess; staff can resend.
         _delivery_update(
@@ -255,7 +285,7 @@ def outbound_message_deliver(*, message_id: int) -> DeliveryOutcome:
         )
         return DeliveryOutcome(DeliveryStatus.FAILED)
     retry_in = outcome.retry_in
-    if uncertain:  # the next attempt looks at ClubOS's history: not before a slow save could land
+    if uncertain and not from_source:  # the next attempt looks at ClubOS's history: not before a slow save could land
         retry_in = max(retry_in, send_uncertain_wait_seconds())
     now = timezone.now()
     _delivery_update(

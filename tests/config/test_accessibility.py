@@ -195,6 +195,8 @@ def test_no_serious_or_critical_axe_violations_on_any_page(live_daphne, club, ch
             f"/admin/messaging/messagingsettings/{club['settings_pk']}/change/",
             "/admin/messaging/report/",
             "/admin/inbox/conversation/",
+            "/admin/inbox/integrationsource/add/",
+            "/admin/accounts/apitoken/add/",
             "/admin/clubos/syncrun/",
         ],
     }
