@@ -282,6 +282,9 @@ for _name, _cast in {
     "CLUBOS_SEND_UNCERTAIN_MARGIN": env.float,
     "INBOX_OUTBOX_SWEEP_SECONDS": env.float,
     "INBOX_OUTBOX_NUDGE_GRACE_SECONDS": env.float,
+    "INBOX_SOURCE_CONNECT_TIMEOUT": env.float,
+    "INBOX_SOURCE_READ_TIMEOUT": env.float,
+    "INBOX_SOURCE_RETRY_BACKOFF": env.float,
     "REALTIME_HEARTBEAT_SECONDS": env.float,
     "CLUBROOM_OUTAGE_RETRY_AFTER": env.int,
     # Where `manage.py clubos_sandbox` keeps its club across restarts and says which URL it serves on.
