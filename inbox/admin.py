@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .models import Contact, Conversation, InboxMessage, IntegrationSource
+from .services import sources
 
 
 @admin.register(Contact)
@@ -46,6 +48,7 @@ class IntegrationSourceAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "is_active", "callback_url", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "slug")
+    actions = ["rotate_secret"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         base = ("name", "slug", "callback_url", "is_active")
@@ -54,3 +57,12 @@ class IntegrationSourceAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The slug is in every conversation's `source` and every contact's external id: fixed once made.
         return () if obj is None else ("slug", "secret", "created_at")
+
+    @admin.action(description="Generate a new signing secret (the old one stops working)", permissions=["change"])
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[IntegrationSource]) -> None:
+        for source in queryset:
+            sources.source_secret_rotate(source=source)
+            self.log_change(request, source, "Generated a new signing secret.")
+        self.message_user(
+            request, f"New secrets for {queryset.count()} source(s): see each source's page.", messages.WARNING
+        )

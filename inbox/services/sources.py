@@ -36,6 +36,7 @@ from ..models import (
     Direction,
     InboxMessage,
     IntegrationSource,
+    integration_secret_generate,
 )
 from .ingest import conversations_touch, inbound_announce
 
@@ -70,6 +71,13 @@ def source_headers(*, secret: str, body: bytes, now: float | None = None) -> dic
         TIMESTAMP_HEADER: timestamp,
         SIGNATURE_HEADER: source_signature(secret=secret, timestamp=timestamp, body=body),
     }
+
+
+def source_secret_rotate(*, source: IntegrationSource) -> str:
+    """A new signing secret, in force at once both ways (the old one stops verifying): returns it."""
+    source.secret = integration_secret_generate()
+    source.save(update_fields=["secret"])
+    return source.secret
 
 
 def source_get_active(*, slug: str) -> IntegrationSource:

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import ApiToken, TokenScope
-from tests.accounts.factories import MemberFactory, StaffFactory
+from tests.accounts.factories import MemberFactory, StaffFactory, as_user
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +170,7 @@ def test_the_schema_documents_bearer_tokens(staff_client):
 
 
 def test_admin_creates_a_token_and_sees_its_key_once(admin_client_logged_in):
-    staff = StaffFactory()
+    staff = as_user(StaffFactory())
 
     response = admin_client_logged_in.post(
         "/admin/accounts/apitoken/add/", {"name": "Zapier", "user": staff.pk, "scope": "read_write"}
@@ -191,7 +191,7 @@ def test_admin_creates_a_token_and_sees_its_key_once(admin_client_logged_in):
 
 
 def test_admin_offers_only_inbox_staff_as_the_tokens_user(admin_client_logged_in):
-    member = MemberFactory()
+    member = as_user(MemberFactory())
 
     response = admin_client_logged_in.post(
         "/admin/accounts/apitoken/add/", {"name": "X", "user": member.pk, "scope": "read"}

@@ -199,6 +199,51 @@ def test_the_timestamp_may_be_five_minutes_off_and_no_more(source, offset, expec
         assert ("too old" if offset < 0 else "too far in the future") in response.json()["detail"]
 
 
+def test_admin_rotates_the_secret_and_the_old_one_stops_working(source, admin_client_logged_in):
+    old = source.secret
+
+    response = admin_client_logged_in.post(
+        "/admin/inbox/integrationsource/", {"action": "rotate_secret", "_selected_action": [source.pk]}
+    )
+
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert source.secret != old
+    assert old not in admin_client_logged_in.get(f"/admin/inbox/integrationsource/{source.pk}/change/").content.decode()
+    assert post(source, payload(), secret=old).status_code == 401
+    assert post(source, payload()).status_code == 201
+
+
+def test_admin_creates_a_source_with_a_generated_secret_it_alone_sees(admin_client_logged_in, staff_client, settings):
+    settings.INBOX_SOURCES_ALLOW_LOCAL_HTTP = False
+    refused = admin_client_logged_in.post(
+        "/admin/inbox/integrationsource/add/",
+        {"name": "Chat", "slug": "chat", "callback_url": "http://chat.example.test/r", "is_active": "on"},
+    )
+    created = admin_client_logged_in.post(
+        "/admin/inbox/integrationsource/add/",
+        {"name": "Chat", "slug": "chat", "callback_url": "https://chat.example.test/r", "is_active": "on"},
+    )
+
+    assert refused.status_code == 200  # the form again: https only
+    assert created.status_code == 302
+    source = IntegrationSource.objects.get()
+    assert len(source.secret) >= 40
+    page = f"/admin/inbox/integrationsource/{source.pk}/change/"
+    assert source.secret in admin_client_logged_in.get(page).content.decode()
+    assert staff_client.get(page).status_code in (302, 403)
+
+
+def test_clubos_is_not_a_source_slug(admin_client_logged_in):
+    response = admin_client_logged_in.post(
+        "/admin/inbox/integrationsource/add/",
+        {"name": "Fake", "slug": "clubos", "callback_url": "https://x.test/r", "is_active": "on"},
+    )
+
+    assert response.status_code == 200
+    assert not IntegrationSource.objects.exists()
+
+
 def test_unknown_and_inactive_sources_are_404(source):
     assert post(source, payload(), slug="no-such-source").status_code == 404
     source.is_active = False
