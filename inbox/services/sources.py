@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from clubos.services.delivery import SendOutcome, SendStatus, send_max_attempts
 from core import exceptions as core
+from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 from .. import app_settings
 from ..models import (
@@ -128,7 +129,17 @@ class IngestOutcome:
     created: bool  # False: the source sent this message id before; `message` is the stored one
 
 
+def _contact_checked(contact: SourceContact) -> None:
+    if not contact.id.strip() or len(contact.id) > EXTERNAL_ID_MAX_LENGTH:
+        raise core.InvalidInput(f"contact.id: 1 to {EXTERNAL_ID_MAX_LENGTH} characters are required.")
+    if not contact.name.strip():
+        raise core.InvalidInput("contact.name: a name is required.")
+    if any(has_control_characters(value) for value in (contact.id, contact.name, contact.email, contact.phone)):
+        raise core.InvalidInput(CONTROL_CHARACTERS_MESSAGE)
+
+
 def _contact_upsert(*, source: IntegrationSource, contact: SourceContact) -> Contact:
+    _contact_checked(contact)
     external_id = f"{source.slug}:{contact.id}"
     values = {"name": contact.name[:200], "email": contact.email, "phone": contact.phone[:32]}
     row, created = Contact.objects.get_or_create(external_id=external_id, defaults=values)
@@ -167,6 +178,8 @@ def source_message_ingest(
         raise SourceNotFound()
     if channel not in Channel.values:
         raise core.InvalidInput("channel must be sms or email.")
+    if not message_id.strip() or len(message_id) > EXTERNAL_ID_MAX_LENGTH:
+        raise core.InvalidInput(f"message_id: 1 to {EXTERNAL_ID_MAX_LENGTH} characters are required.")
     external_id = f"{source.slug}:{message_id}"
     stored = InboxMessage.objects.filter(external_id=external_id).select_related("conversation").first()
     if stored is not None:

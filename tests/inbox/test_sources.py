@@ -244,6 +244,23 @@ def test_clubos_is_not_a_source_slug(admin_client_logged_in):
     assert not IntegrationSource.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("message_id", "contact"),
+    [
+        ("", sources.SourceContact(id="v1", name="Dana")),
+        ("m1", sources.SourceContact(id="", name="Dana")),
+        ("m1", sources.SourceContact(id="v1", name=" ")),
+        ("m1", sources.SourceContact(id="v1", name="Dana\x1b[31m")),
+    ],
+)
+def test_the_service_refuses_what_the_api_would(source, message_id, contact):
+    from core.exceptions import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        sources.source_message_ingest(source=source, message_id=message_id, contact=contact, body="hi")
+    assert not Contact.objects.exists()
+
+
 def test_unknown_and_inactive_sources_are_404(source):
     assert post(source, payload(), slug="no-such-source").status_code == 404
     source.is_active = False
