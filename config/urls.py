@@ -19,6 +19,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("messages/", include("messaging.urls")),
+    # The safety queue lives in the staff area but belongs to messaging (inbox never imports messaging).
+    path("inbox/reports/", include("messaging.moderation_urls")),
     path("inbox/", include("inbox.urls")),
     path("clubos/", include("clubos.urls")),
     path("ai/", include("ai_agent.urls")),

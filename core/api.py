@@ -11,7 +11,13 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .exceptions import DomainError, Forbidden, InvalidInput, NotFound, RateLimited
+from .exceptions import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited
+
+
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This was changed meanwhile."
+    default_code = "conflict"
 
 
 class BadRequest(exceptions.APIException):
@@ -30,6 +36,8 @@ def api_exception(error: DomainError) -> exceptions.APIException:
         return exceptions.PermissionDenied(error.message)
     if isinstance(error, RateLimited):
         return exceptions.Throttled(wait=error.retry_after, detail=error.message)
+    if isinstance(error, Conflict):
+        return ConflictError(error.message)
     if isinstance(error, InvalidInput):
         return BadRequest(error.message)
     return BadRequest(error.message)

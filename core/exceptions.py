@@ -44,6 +44,12 @@ class InvalidInput(DomainError):
     default_message = "Check what you entered."
 
 
+class Conflict(DomainError):
+    """The thing changed meanwhile and the action no longer applies (already decided, already done): 409."""
+
+    default_message = "This was changed meanwhile."
+
+
 class RateLimited(DomainError):
     """Too many attempts in too little time: 429 with Retry-After."""
 

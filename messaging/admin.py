@@ -12,8 +12,17 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from . import services
-from .models import Block, MessagingSettings, Preferences, Report, ToggleChange
+from . import moderation, services
+from .exceptions import ModerationNotAllowed
+from .models import (
+    Block,
+    MessagingSettings,
+    MessagingSuspension,
+    ModerationAction,
+    Preferences,
+    Report,
+    ToggleChange,
+)
 
 
 @admin.register(MessagingSettings)
@@ -60,8 +69,8 @@ class MessagingSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    list_display = ("id", "created_at", "status", "reporter", "message_sender", "message_snippet")
-    list_filter = ("status",)
+    list_display = ("id", "created_at", "status", "decision", "reporter", "message_sender", "message_snippet")
+    list_filter = ("status", "decision")
     search_fields = ("reason", "message__body", "reporter__username", "message__sender__username")
     list_select_related = ("reporter", "message__sender")
     readonly_fields = (
@@ -73,8 +82,10 @@ class ReportAdmin(admin.ModelAdmin):
         "created_at",
         "reviewed_by",
         "reviewed_at",
+        "decision",
+        "decision_note",
     )
-    fields = (*readonly_fields[:6], "status", "reviewed_by", "reviewed_at")
+    fields = (*readonly_fields[:6], "status", "reviewed_by", "reviewed_at", "decision", "decision_note")
     actions = ("mark_reviewed",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -121,3 +132,59 @@ class PreferencesAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(MessagingSuspension)
+class MessagingSuspensionAdmin(admin.ModelAdmin):
+    """Suspensions are made in the safety queue (/inbox/reports/); here they are seen and lifted."""
+
+    list_display = ("member", "created_at", "created_by", "until", "lifted_at", "lifted_by")
+    list_filter = (("lifted_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("member", "created_by", "lifted_by")
+    search_fields = ("member__username", "member__display_name", "reason")
+    readonly_fields = ("member", "created_by", "reason", "report", "created_at", "until", "lifted_at", "lifted_by")
+    actions = ("lift",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # lifted, never deleted: the history stays
+
+    @admin.action(description="Lift the selected suspensions")
+    def lift(self, request: HttpRequest, queryset: QuerySet[MessagingSuspension]) -> None:
+        lifted = 0
+        for suspension_id in queryset.filter(lifted_at__isnull=True).values_list("pk", flat=True):
+            try:
+                moderation.suspension_lift(suspension_id=suspension_id, actor=request.user)  # type: ignore[arg-type]
+            except ModerationNotAllowed as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                lifted += 1
+        self.message_user(request, f"{lifted} suspension(s) lifted.", messages.SUCCESS)
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The safety queue's audit trail: read only."""
+
+    list_display = ("created_at", "kind", "actor", "member", "reports_resolved", "note_snippet")
+    list_filter = ("kind",)
+    list_select_related = ("actor", "member")
+    search_fields = ("member__username", "actor__username", "note")
+    readonly_fields = (
+        "kind", "actor", "member", "message", "suspension", "reports_resolved", "note", "created_at", "notified_at"
+    )  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="note")
+    def note_snippet(self, obj: ModerationAction) -> str:
+        return Truncator(obj.note).chars(80)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, moderation_api
 
 urlpatterns = [
     path("messaging/threads/", api.ThreadListAPI.as_view(), name="messaging-thread-list"),
@@ -21,4 +21,17 @@ urlpatterns = [
     path("messaging/blocks/", api.BlockListAPI.as_view(), name="messaging-block-list"),
     path("messaging/blocks/<str:username>/", api.BlockDetailAPI.as_view(), name="messaging-block-detail"),
     path("messaging/unread/", api.UnreadAPI.as_view(), name="messaging-unread"),
+    # The safety queue (club staff)
+    path("messaging/reports/", moderation_api.ReportListAPI.as_view(), name="messaging-report-list"),
+    path("messaging/reports/<id:report_id>/", moderation_api.ReportDetailAPI.as_view(), name="messaging-report-detail"),
+    path(
+        "messaging/reports/<id:report_id>/decide/",
+        moderation_api.ReportDecideAPI.as_view(),
+        name="messaging-report-decide",
+    ),
+    path(
+        "messaging/suspensions/<id:suspension_id>/lift/",
+        moderation_api.SuspensionLiftAPI.as_view(),
+        name="messaging-suspension-lift",
+    ),
 ]

@@ -11,6 +11,7 @@ class MessagingConfig(AppConfig):
         from . import (
             checks,  # noqa: F401  (registers the app's system checks)
             selectors,
+            tasks,  # noqa: F401  (registers the warning-email task, queued by name on commit)
         )
 
         badge_register(name="messages", count=selectors.messages_badge)

@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 from realtime.consumers import CLOSE_TRY_AGAIN, PushConsumer, signed_in
 from realtime.groups import BROADCAST_GROUP
 
-from . import live, selectors
+from . import live, moderation_selectors, selectors
 from .exceptions import NotAParticipant
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,9 @@ class ThreadConsumer(PushConsumer):
         if now - self.last_typing < TYPING_RELAY_SECONDS:
             return
         self.last_typing = now
+        # A member whose messaging is suspended can read live but not write, nor announce writing.
+        if await database_sync_to_async(moderation_selectors.suspension_in_force)(member_id=self.user.pk):
+            return
         try:
             await self.channel_layer.group_send(
                 live.thread_group(self.thread_id),

@@ -12,7 +12,7 @@ from django.urls import reverse
 from .app_settings import app_settings
 
 if TYPE_CHECKING:
-    from .models import Participant
+    from .models import ModerationAction, Participant
 
 UNSUBSCRIBE_SALT = "messaging.unsubscribe"
 
@@ -59,3 +59,18 @@ def send_unread_email(*, participant: Participant) -> None:
     )
     email.attach_alternative(render_to_string("messaging/email/unread.html", context), "text/html")
     email.send()
+
+
+def send_moderation_warning(*, action: ModerationAction) -> None:
+    """The club's staff warned the member about a reported message: the note, not the message itself."""
+    member = action.member
+    context = {
+        "user": member,
+        "note": action.note,
+        "messages_url": app_settings.SITE_URL + reverse("messaging:thread_list"),
+    }
+    EmailMultiAlternatives(
+        subject=render_to_string("messaging/email/warning_subject.txt", context).strip(),
+        body=render_to_string("messaging/email/warning.txt", context),
+        to=[member.email],
+    ).send()

@@ -39,3 +39,29 @@ class StartNotAllowed(MessagingError, core.Forbidden):
 
 class MessageNotEditable(MessagingError, core.Forbidden):
     """Not the sender's own message, already deleted, or past the edit window (403)."""
+
+
+class MessagingSuspended(MessagingError, core.Forbidden):
+    """Staff suspended this member's messaging: they can read but not send (403)."""
+
+    default_message = "The club's staff suspended your messaging: you can read your conversations but not send."
+
+
+class ReportNotFound(MessagingError, core.NotFound):
+    """No such report, or not one this person may see (404)."""
+
+    default_message = "Report not found."
+
+
+class ModerationNotAllowed(MessagingError, core.Forbidden):
+    """Not club staff, or a decision about a staff or admin account (403)."""
+
+
+class InvalidDecision(MessagingError, core.InvalidInput):
+    """An unknown decision, a note too long, an end in the past (400)."""
+
+
+class ReportAlreadyDecided(MessagingError, core.Conflict):
+    """Another staff member decided this report a moment ago (409)."""
+
+    default_message = "This report was already decided."

@@ -6,6 +6,8 @@ a read pointer (`last_read_message`) from which `messaging_recount_unread` can r
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -211,8 +213,14 @@ class ReportStatus(models.TextChoices):
     REVIEWED = "reviewed", "Reviewed"
 
 
+class ReportDecision(models.TextChoices):
+    DISMISS = "dismiss", "Dismiss"
+    WARN = "warn", "Warn the member"
+    SUSPEND = "suspend", "Suspend the member's messaging"
+
+
 class Report(models.Model):
-    """A member flags a message for staff review (reviewed in admin until the staff inbox takes it)."""
+    """A member flags a message for staff review (decided in the safety queue, `/inbox/reports/`)."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -223,6 +231,9 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # What staff decided (blank while open, and for reports reviewed in admin before the queue existed).
+    decision = models.CharField(max_length=16, choices=ReportDecision.choices, blank=True)
+    decision_note = models.TextField(max_length=1000, blank=True, validators=[validate_no_control_characters])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -231,3 +242,73 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report {self.pk} on message {self.message_id}"
+
+
+class MessagingSuspensionQuerySet(models.QuerySet["MessagingSuspension"]):
+    def in_force(self, *, now: datetime) -> MessagingSuspensionQuerySet:
+        """Not lifted, and without an end or ending after `now`."""
+        return self.filter(lifted_at__isnull=True).filter(Q(until__isnull=True) | Q(until__gt=now))
+
+
+class MessagingSuspension(models.Model):
+    """Staff stopped one member's sending (they still read). Lifted by staff, or over at `until`."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(max_length=1000, blank=True, validators=[validate_no_control_characters])
+    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="suspensions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    until = models.DateTimeField(null=True, blank=True, help_text="Empty: until staff lift it.")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = MessagingSuspensionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One unlifted suspension per member: two staff suspending at once keep one.
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(lifted_at__isnull=True), name="messaging_suspension_one_unlifted"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Suspension of {self.member_id} from {self.created_at:%Y-%m-%d}"
+
+
+class ModerationKind(models.TextChoices):
+    DISMISS = "dismiss", "Dismissed reports"
+    WARN = "warn", "Warned"
+    SUSPEND = "suspend", "Suspended messaging"
+    LIFT = "lift", "Lifted a suspension"
+
+
+class ModerationAction(models.Model):
+    """The audit trail of the safety queue: who decided what about whom, when, and why."""
+
+    kind = models.CharField(max_length=16, choices=ModerationKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    suspension = models.ForeignKey(
+        MessagingSuspension, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    reports_resolved = models.PositiveIntegerField(default=0)
+    note = models.TextField(max_length=1000, blank=True, validators=[validate_no_control_characters])
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the member was emailed about a warning (None: not sent, or not a warning).
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["member", "-created_at"], name="messaging_moderation_member")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: member {self.member_id} by {self.actor_id or 'system'}"

@@ -21,11 +21,12 @@ from django.utils import timezone
 from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from realtime import push
 
-from . import emails, live, selectors, signals
+from . import emails, live, moderation_selectors, selectors, signals
 from .app_settings import app_settings
 from .exceptions import (
     InvalidMessage,
     MessageNotEditable,
+    MessagingSuspended,
     NotAParticipant,
     RateLimited,
     RecipientUnavailable,
@@ -89,6 +90,13 @@ def messaging_set_start_policy(*, actor: User | None, start_policy: str) -> Mess
 # --- Threads ------------------------------------------------------------------------------------
 
 
+def _check_not_suspended(*, user: User) -> None:
+    """A member whose messaging staff suspended may read but not write (MessagingSuspended: 403)."""
+    suspension = moderation_selectors.suspension_in_force(member_id=user.pk)
+    if suspension is not None:
+        raise MessagingSuspended(moderation_selectors.suspension_notice(suspension=suspension))
+
+
 def _check_can_message(*, user: User, other: User) -> None:
     if user.pk == other.pk:
         raise RecipientUnavailable("You can't message yourself.")
@@ -110,6 +118,7 @@ def thread_start(*, initiator: User, recipient: User) -> tuple[Thread, bool]:
     reason = selectors.start_refusal_reason(user=initiator)
     if reason:
         raise StartNotAllowed(reason)
+    _check_not_suspended(user=initiator)
     try:
         with transaction.atomic():
             thread = Thread.objects.create(user_low_id=low, user_high_id=high)
@@ -223,6 +232,7 @@ def message_send(*, sender: User, thread_id: int, body: object) -> Message:
     participant = selectors.participant_get(user_id=sender.pk, thread_id=thread_id)
     text = message_clean_body(body)
     _check_can_message(user=sender, other=participant.other)
+    _check_not_suspended(user=sender)
     _rate_limit_hit(user_id=sender.pk)
 
     message = Message(thread_id=thread_id, sender=sender, body=text)
@@ -319,6 +329,7 @@ def message_edit(*, user: User, message_id: int, body: object) -> Message:
     text = message_clean_body(body)
     if text == message.body:
         return message
+    _check_not_suspended(user=user)  # an edit is a send: a suspended member can't rewrite their messages
     _rate_limit_hit(user_id=user.pk)  # each edit is pushed to the thread like a send: the same limit
     message.body = text
     message.edited_at = timezone.now()

@@ -20,11 +20,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
 
-from . import selectors, services
+from . import moderation_selectors, selectors, services
 from .app_settings import app_settings
 from .exceptions import (
     InvalidMessage,
     MessageNotEditable,
+    MessagingSuspended,
     NotAParticipant,
     RateLimited,
     RecipientUnavailable,
@@ -94,7 +95,9 @@ def _render_thread(
     other = participant.other
     can_reply = other.is_active and not selectors.block_exists_between(user_id=_me(request).pk, other_id=other.pk)
     receipts = selectors.receipts_visible(viewer_id=_me(request).pk, other_id=other.pk)
+    suspension = moderation_selectors.suspension_in_force(member_id=_me(request).pk)
     context = {
+        "suspension_notice": moderation_selectors.suspension_notice(suspension=suspension),
         "participant": participant,
         "thread": participant.thread,
         "other": other,
@@ -136,7 +139,7 @@ def thread_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
         message = services.message_send(sender=_me(request), thread_id=thread_id, body=body)
     except InvalidMessage as error:
         return _render_thread(request, participant, draft=body, error=str(error), status=400)
-    except RecipientUnavailable as error:
+    except (RecipientUnavailable, MessagingSuspended) as error:
         return _render_thread(request, participant, error=str(error), status=403)
     except RateLimited as error:
         messages.error(request, str(error))
@@ -152,7 +155,7 @@ def thread_start(request: HttpRequest, username: str) -> HttpResponse:
     recipient = accounts_selectors.user_get(username=username)
     try:
         thread, _ = services.thread_start(initiator=_me(request), recipient=recipient)
-    except (RecipientUnavailable, StartNotAllowed) as error:
+    except (RecipientUnavailable, StartNotAllowed, MessagingSuspended) as error:
         raise PermissionDenied(str(error)) from error
     return redirect("messaging:thread_detail", thread_id=thread.pk)
 
@@ -189,7 +192,7 @@ def message_edit(request: HttpRequest, message_id: int) -> HttpResponse:
             services.message_edit(user=_me(request), message_id=message_id, body=body)
         except InvalidMessage as exc:
             error, status = str(exc), 400
-        except MessageNotEditable as exc:
+        except (MessageNotEditable, MessagingSuspended) as exc:
             error, status = str(exc), 403
         else:
             return redirect(f"{reverse('messaging:thread_detail', args=[message.thread_id])}#m{message_id}")

@@ -27,8 +27,8 @@ from accounts.services import api_token_create, club_staff_group_ensure
 from ai_agent.models import AgentSettings, Decision, ThreadInsight
 from clubos.models import NameLookup, SyncControl, SyncRun, SyncState
 from inbox.models import Conversation, IntegrationSource
-from messaging import selectors, services
-from messaging.models import Message, MessagingSettings, Preferences
+from messaging import moderation, selectors, services
+from messaging.models import Message, MessagingSettings, MessagingSuspension, ModerationAction, Preferences
 from tests.accounts.factories import AdminFactory, MemberFactory, StaffFactory, as_user
 from tests.inbox.factories import ConversationFactory
 
@@ -62,6 +62,11 @@ def _world() -> World:
     blocked = as_user(MemberFactory())
     block = services.block_create(blocker=owner, blocked=blocked)
     conversation = ConversationFactory.create(contact__user=owner, contact__clubos_id=61_000_777)
+    # The safety queue: buddy's earlier message reported and decided (buddy suspended); `report` stays open.
+    earlier = services.message_send(sender=buddy, thread_id=thread.pk, body="earlier")
+    decided, _ = services.report_create(reporter=owner, message_id=earlier.pk, reason="rude")
+    moderation.report_decide(report_id=decided.pk, actor=staff, decision="suspend")
+    suspension = MessagingSuspension.objects.get(member=buddy)
     now = timezone.now()
     objects = {
         "auth/group": staff.groups.get().pk,
@@ -89,6 +94,8 @@ def _world() -> World:
         ).pk,
         "ai_agent/threadinsight": ThreadInsight.objects.create(conversation=conversation, summary="pool").pk,
         "messaging/preferences": Preferences.objects.get_or_create(user=owner)[0].pk,
+        "messaging/messagingsuspension": suspension.pk,
+        "messaging/moderationaction": ModerationAction.objects.get().pk,
         "mine": mine.pk,
     }
     return World(owner, buddy, other, staff, admin, thread.pk, message.pk, conversation, objects)
@@ -168,6 +175,14 @@ SITE: dict[str, Expect] = {
         "302 403 403 200 200", kwargs=lambda w: {"conversation_id": w.conversation.pk}
     ),
     "clubos/": Expect("302 403 403 200 200"),
+    # the safety queue (messaging's pages in the staff area): members 404, staff decide
+    "inbox/reports/": Expect("302 404 404 200 200"),
+    "inbox/reports/<id:report_id>/": Expect(
+        "302 404 404 200 200", kwargs=lambda w: {"report_id": w.objects["messaging/report"]}
+    ),
+    "inbox/reports/suspensions/<id:suspension_id>/lift/": Expect(
+        "302 404 404 302 302", "post", lambda w: {"suspension_id": w.objects["messaging/messagingsuspension"]}
+    ),
     "clubos/^(?P<action>sync|pause|resume)/$": Expect("302 403 403 302 302", "post", lambda w: {"action": "pause"}),
     # API: 401 for anonymous, 404 for a thread that isn't yours, 403 for staff-only endpoints
     "api/v1/messaging/threads/": Expect("401 200 200 200 200"),
@@ -190,6 +205,17 @@ SITE: dict[str, Expect] = {
     # an integration source's webhook: its HMAC signature is the only credential (none here → 401 for all)
     "api/v1/inbox/sources/<str:slug>/messages/": Expect(
         "401 401 401 401 401", "post", lambda w: {"slug": "website-chat"}, {"message_id": "m1"}
+    ),
+    "api/v1/messaging/reports/": Expect("401 403 403 200 200"),
+    "api/v1/messaging/reports/<id:report_id>/": Expect(
+        "401 403 403 200 200", kwargs=lambda w: {"report_id": w.objects["messaging/report"]}
+    ),
+    # staff decide first (200); the admin then finds it decided (409)
+    "api/v1/messaging/reports/<id:report_id>/decide/": Expect(
+        "401 403 403 200 409", "post", lambda w: {"report_id": w.objects["messaging/report"]}, {"decision": "dismiss"}
+    ),
+    "api/v1/messaging/suspensions/<id:suspension_id>/lift/": Expect(
+        "401 403 403 200 200", "post", lambda w: {"suspension_id": w.objects["messaging/messagingsuspension"]}
     ),
     "api/schema/": Expect("401 200 200 200 200"),
     "api/docs/": Expect("302 200 200 200 200"),
@@ -264,6 +290,16 @@ ADMIN_MODELS: dict[str, dict[str, str]] = {
     "messaging/preferences": {
         "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
         "delete": NO_STAFF,
+    },
+    "messaging/messagingsuspension": {
+        # made in the safety queue, lifted (never deleted): no add or delete in admin
+        "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+        "delete": "302 302 302 403 403",
+    },
+    "messaging/moderationaction": {
+        # the audit trail: read only
+        "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+        "delete": "302 302 302 403 403",
     },
     "messaging/block": {
         "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,

@@ -37,3 +37,11 @@ def messaging_profile_actions(context: template.Context, person: Any) -> dict[st
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag
+def reports_open_count() -> int:
+    """Open reports in the safety queue, for the staff area's tabs (one indexed count)."""
+    from .. import moderation_selectors
+
+    return moderation_selectors.reports_open_count()

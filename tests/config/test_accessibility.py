@@ -47,6 +47,8 @@ PAGES = {
     "inbox:conversation_list": "staff (and a member's 403)",
     "inbox:conversation_detail": "staff",
     "clubos:status": "staff",
+    "moderation:report_list": "staff (and a member's 404)",
+    "moderation:report_detail": "staff",
     "ai_agent:stats": "staff",
 }
 NOT_PAGES = {
@@ -60,8 +62,9 @@ NOT_PAGES = {
     "messaging:message_delete": "POST only (the message menu)",
     "clubos:action": "POST only (sync, pause, resume)",
     "ai_agent:suggestion_act": "POST only (send, edit or discard a suggestion)",
+    "moderation:suspension_lift": "POST only (the report page's Lift button)",
 }
-SITE_NAMESPACES = ("accounts", "messaging", "inbox", "clubos", "ai_agent")
+SITE_NAMESPACES = ("accounts", "messaging", "moderation", "inbox", "clubos", "ai_agent")
 
 
 def _site_url_names() -> set[str]:
@@ -125,7 +128,10 @@ def club(live_daphne):
     clubos_message_sink.ingest(messages=[synced(body="Is the pool open?", name="Dana Reyes")])
     from inbox.models import Conversation
 
+    bob_message = Message.objects.filter(thread=thread, sender=bob).get()
+    report, _ = services.report_create(reporter=alice, message_id=bob_message.pk, reason="Not <i>nice</i>")
     return {
+        "report": report,
         "alice": alice,
         "bob": bob,
         "thread": thread,
@@ -180,6 +186,7 @@ def test_no_serious_or_critical_axe_violations_on_any_page(live_daphne, club, ch
             "/messages/settings/",
             f"/messages/message/{club['own_message'].pk}/edit/",
             "/inbox/",  # a member on a staff page: the 403 page
+            "/inbox/reports/",  # the safety queue for a member: the 404 page
         ],
         sessions["staff"]: [
             "/members/",
@@ -187,6 +194,8 @@ def test_no_serious_or_critical_axe_violations_on_any_page(live_daphne, club, ch
             f"/inbox/{club['conversation'].pk}/",
             "/clubos/",
             "/ai/",
+            "/inbox/reports/",
+            f"/inbox/reports/{club['report'].pk}/",
         ],
         sessions["admin"]: [
             "/admin/",

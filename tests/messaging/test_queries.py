@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 # Session, user, the unread sum, the page count, the page's ids, their rows (the switch is memoised).
 THREAD_LIST_QUERIES = 6
 # Session, user, the unread sum, the participant, the messages, the block check,
-# the two members' read-receipt settings and the other side's read pointer ("Seen").
-THREAD_DETAIL_QUERIES = 8
+# the two members' read-receipt settings, the other side's read pointer ("Seen") and the viewer's
+# messaging suspension (the composer or the notice).
+THREAD_DETAIL_QUERIES = 9
 # Session + user (force_login), the page of rows (cursor pagination needs no count).
 THREAD_API_QUERIES = 3
 
