@@ -153,3 +153,16 @@ def conversation_panel(*, conversation_id: int) -> dict[str, Any]:
     suggestion = next((d for d in decisions if d.awaits_staff), None)
     insight = ThreadInsight.objects.filter(conversation_id=conversation_id).first()
     return {"ai_decisions": decisions, "ai_suggestion": suggestion, "ai_insight": insight}
+
+
+def decisions_by_reason(*, start: datetime, end: datetime) -> list[tuple[str, int]]:
+    """The Stats page's "AI decisions by reason" (registered with inbox.stats): decisions made in
+    [start, end) per reason, most first; pending ones under "Not decided yet"."""
+    rows = (
+        Decision.objects.filter(created_at__gte=start, created_at__lt=end)
+        .values("reason")
+        .annotate(n=Count("id"))
+        .order_by("-n", "reason")
+    )
+    labels = dict(Reason.choices)
+    return [(labels.get(row["reason"], row["reason"]) or "Not decided yet", row["n"]) for row in rows]

@@ -19,3 +19,7 @@ class ConversationNotFound(core.NotFound):
     """No such conversation (404)."""
 
     default_message = "Conversation not found."
+
+
+class InvalidStatsRange(core.InvalidInput):
+    """The Stats page's dates: not YYYY-MM-DD, reversed, or more than a year apart (400)."""

@@ -175,6 +175,9 @@ SITE: dict[str, Expect] = {
         "302 403 403 200 200", kwargs=lambda w: {"conversation_id": w.conversation.pk}
     ),
     "clubos/": Expect("302 403 403 200 200"),
+    # reports: a staff page to look at, and its CSV (members 404)
+    "inbox/stats/": Expect("302 404 404 200 200"),
+    "inbox/stats/export.csv": Expect("302 404 404 200 200"),
     # the safety queue (messaging's pages in the staff area): members 404, staff decide
     "inbox/reports/": Expect("302 404 404 200 200"),
     "inbox/reports/<id:report_id>/": Expect(

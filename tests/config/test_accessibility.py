@@ -48,6 +48,7 @@ PAGES = {
     "inbox:conversation_detail": "staff",
     "clubos:status": "staff",
     "moderation:report_list": "staff (and a member's 404)",
+    "inbox:stats": "staff (and at 390 px)",
     "moderation:report_detail": "staff",
     "ai_agent:stats": "staff",
 }
@@ -63,6 +64,7 @@ NOT_PAGES = {
     "clubos:action": "POST only (sync, pause, resume)",
     "ai_agent:suggestion_act": "POST only (send, edit or discard a suggestion)",
     "moderation:suspension_lift": "POST only (the report page's Lift button)",
+    "inbox:stats_export": "a CSV download, not a page",
 }
 SITE_NAMESPACES = ("accounts", "messaging", "moderation", "inbox", "clubos", "ai_agent")
 
@@ -196,6 +198,7 @@ def test_no_serious_or_critical_axe_violations_on_any_page(live_daphne, club, ch
             "/ai/",
             "/inbox/reports/",
             f"/inbox/reports/{club['report'].pk}/",
+            "/inbox/stats/",
         ],
         sessions["admin"]: [
             "/admin/",
