@@ -159,15 +159,14 @@ def suspension_lift(*, suspension_id: int, actor: User, note: object = "") -> Me
 
 
 def moderation_warning_send(*, action_id: int) -> bool:
-    """Email the member about a warning once (a claimed `notified_at`); False when nothing was sent."""
-    now = timezone.now()
-    claimed = ModerationAction.objects.filter(pk=action_id, kind=ModerationKind.WARN, notified_at__isnull=True).update(
-        notified_at=now
-    )
-    if not claimed:
+    """Email the member about a warning once (a claimed `notified_at`); False when nothing was sent
+    (already sent, not a warning, or a member without an email address, who is then left unclaimed)."""
+    action = ModerationAction.objects.select_related("member").filter(pk=action_id, kind=ModerationKind.WARN).first()
+    if action is None or not action.member.email:
         return False
-    action = ModerationAction.objects.select_related("member").get(pk=action_id)
-    if not action.member.email:
+    now = timezone.now()
+    claimed = ModerationAction.objects.filter(pk=action_id, notified_at__isnull=True).update(notified_at=now)
+    if not claimed:
         return False
     try:
         emails.send_moderation_warning(action=action)

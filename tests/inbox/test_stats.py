@@ -65,7 +65,8 @@ def test_bad_ranges_are_refused(first, last, message):
 def test_a_club_day_runs_midnight_to_midnight_club_time():
     span = stats.stats_range_parse(first="2026-03-01", last="2026-03-01")
     assert timezone.localtime(span.start).time() == time(0, 0)
-    assert span.end - span.start == timedelta(days=1) or span.end.date() > span.start.date()
+    assert timezone.localtime(span.start).date() == date(2026, 3, 1)
+    assert timezone.localtime(span.end).time() == time(0, 0)
     assert timezone.localtime(span.end).date() == date(2026, 3, 2)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection, connections
 from django.utils import timezone
 
 from messaging import moderation, moderation_selectors, services
@@ -206,3 +208,53 @@ def test_editing_is_refused_for_the_suspended_only(pair, staff):
     services.message_edit(user=pair["offender"], message_id=pair["message"].pk, body="changed")
     with pytest.raises(MessageNotEditable):
         services.message_edit(user=pair["reporter"], message_id=pair["message"].pk, body="mine now")
+
+
+def test_a_warning_to_a_member_without_email_sends_nothing_and_is_not_marked_notified(messaging_on, staff):
+    offender, reporter = make_member(email=""), make_member()
+    thread, _ = services.thread_start(initiator=offender, recipient=reporter)
+    message = services.message_send(sender=offender, thread_id=thread.pk, body="rude")
+    report, _ = services.report_create(reporter=reporter, message_id=message.pk)
+
+    action = moderation.report_decide(report_id=report.pk, actor=staff, decision="warn")
+
+    assert moderation.moderation_warning_send(action_id=action.pk) is False
+    assert mail.outbox == []
+    action.refresh_from_db()
+    assert action.notified_at is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_deciding_at_once_leave_one_decision_and_one_suspension():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to test")
+    services.messaging_set_enabled(actor=None, enabled=True)
+    offender, reporter = make_member(), make_member()
+    thread, _ = services.thread_start(initiator=offender, recipient=reporter)
+    message = services.message_send(sender=offender, thread_id=thread.pk, body="rude")
+    report, _ = services.report_create(reporter=reporter, message_id=message.pk)
+    deciders = [make_staff() for _ in range(4)]
+    barrier = threading.Barrier(len(deciders))
+    outcomes: list[str] = []
+
+    def decide(actor):
+        try:
+            barrier.wait(timeout=10)
+            moderation.report_decide(report_id=report.pk, actor=actor, decision="suspend")
+            outcomes.append("decided")
+        except ReportAlreadyDecided:
+            outcomes.append("already")
+        except BaseException as error:  # anything else fails the test below
+            outcomes.append(repr(error))
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=decide, args=(actor,)) for actor in deciders]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert sorted(outcomes) == ["already"] * 3 + ["decided"]
+    assert MessagingSuspension.objects.filter(member=offender).count() == 1
+    assert ModerationAction.objects.count() == 1
