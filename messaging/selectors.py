@@ -193,7 +193,14 @@ def start_refusal_reason(*, user: User) -> str:
     """Why this person may not start new conversations ("" when they may). Staff always may."""
     from accounts.models import MembershipStatus
 
-    if user.is_inbox_staff or user.membership_status == MembershipStatus.ACTIVE:
+    from . import moderation_selectors  # it reads this module's models; imported late to stay acyclic
+
+    if user.is_inbox_staff:
+        return ""
+    suspension = moderation_selectors.suspension_in_force(member_id=user.pk)
+    if suspension is not None:
+        return moderation_selectors.suspension_notice(suspension=suspension)
+    if user.membership_status == MembershipStatus.ACTIVE:
         return ""
     if start_policy() != StartPolicy.ACTIVE_MEMBERS:
         return ""

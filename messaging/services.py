@@ -115,10 +115,10 @@ def thread_start(*, initiator: User, recipient: User) -> tuple[Thread, bool]:
     existing = Thread.objects.filter(user_low_id=low, user_high_id=high).first()
     if existing is not None:
         return existing, False  # reading and replying in an existing thread is never restricted
+    _check_not_suspended(user=initiator)
     reason = selectors.start_refusal_reason(user=initiator)
     if reason:
         raise StartNotAllowed(reason)
-    _check_not_suspended(user=initiator)
     try:
         with transaction.atomic():
             thread = Thread.objects.create(user_low_id=low, user_high_id=high)

@@ -174,3 +174,17 @@ def test_after_lifting_the_page_sends_again(reported, staff):
     assert "data-reply-form" in client.get(f"/messages/{reported['thread'].pk}/").content.decode()
     response = client.post(f"/messages/{reported['thread'].pk}/send/", {"body": "sorry"})
     assert response.status_code == 302
+
+
+def test_suspended_member_sees_the_reason_instead_of_the_message_button_on_a_new_profile(reported, staff):
+    stranger = make_member(display_name="Sam Stranger")
+    client = _client(reported["offender"])
+    before = client.get(f"/members/{stranger.username}/").content.decode()
+    assert "suspended your messaging" not in before
+    assert f"/messages/start/{stranger.username}/" in before
+
+    moderation.report_decide(report_id=reported["report"].pk, actor=staff, decision="suspend")
+
+    html = client.get(f"/members/{stranger.username}/").content.decode()
+    assert "suspended your messaging" in html
+    assert f"/messages/start/{stranger.username}/" not in html
