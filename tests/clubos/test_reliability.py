@@ -174,7 +174,9 @@ def test_a_killed_sync_frees_its_lock_at_once_on_postgresql_and_within_the_lease
         process.wait(timeout=10)
     killed_at = time.monotonic()
     result = None
+    attempt_started = killed_at
     while result is None and time.monotonic() - killed_at < lease + 5:
+        attempt_started = time.monotonic()
         try:
             result = sync.clubos_sync_run()
         except lock.SyncAlreadyRunning:
@@ -182,7 +184,9 @@ def test_a_killed_sync_frees_its_lock_at_once_on_postgresql_and_within_the_lease
             time.sleep(0.2)
     assert result is not None
     assert result.new > 0
-    assert time.monotonic() - killed_at <= lease + 2
+    # The lock was free when the successful attempt began (the run's own length, slow on a loaded
+    # machine, is not the lease's business).
+    assert attempt_started - killed_at <= lease + 2
     statuses = list(SyncRun.objects.order_by("pk").values_list("status", flat=True))
     assert statuses == ["interrupted", "succeeded"]
 
