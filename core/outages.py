@@ -7,8 +7,10 @@ every other unhandled error is JSON too (500): an API client never has to parse 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -101,3 +103,55 @@ class OutageMiddleware:
         # Logged above, once: Django's per-response "Service Unavailable: …" line would double it.
         response._has_been_logged = True  # type: ignore[attr-defined]
         return response
+
+
+# A socket closed with this should be retried later, with backoff and jitter (a dependency is down).
+SOCKET_CLOSE_TRY_AGAIN = 4503
+
+
+class SocketOutageGuard:
+    """The websocket counterpart of OutageMiddleware, outermost in config/asgi.py.
+
+    An outage that escapes the socket stack (the session or user read before any consumer runs, a
+    consumer's read, the channel layer) would end the handshake as a 500 with a traceback per attempt.
+    Here it is one warning line (folded by the repeat filter) and a close with 4503, which the browser
+    retries with backoff and jitter: accepted first when it was not, since a refused upgrade carries no
+    code (daphne has no `websocket.http.response`). Ordinary errors propagate as before.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope["type"] != "websocket":
+            return await self.inner(scope, receive, send)
+        progress = {"accepted": False, "closed": False}
+
+        async def tracking_send(message: dict[str, Any]) -> None:
+            if message["type"] == "websocket.accept":
+                progress["accepted"] = True
+            elif message["type"] == "websocket.close":
+                progress["closed"] = True
+            await send(message)
+
+        try:
+            return await self.inner(scope, receive, tracking_send)
+        except Exception as exc:
+            dependency = outage_of(exc)
+            if dependency is None:
+                raise
+            logger.warning(
+                "%s unavailable: %s %s (%s: %s)",
+                dependency,
+                scope.get("path", ""),
+                "ended" if progress["closed"] else f"closed with {SOCKET_CLOSE_TRY_AGAIN}",
+                type(exc).__name__,
+                str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+            )
+            if progress["closed"]:
+                return None
+            with contextlib.suppress(Exception):  # the client may be gone already: nothing to tell it
+                if not progress["accepted"]:
+                    await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": SOCKET_CLOSE_TRY_AGAIN})
+            return None

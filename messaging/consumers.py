@@ -9,9 +9,8 @@ import logging
 import time
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from realtime.consumers import CLOSE_TRY_AGAIN, PushConsumer, signed_in
+from realtime.db import database_read
 from realtime.groups import BROADCAST_GROUP
 
 from . import live, moderation_selectors, selectors
@@ -36,7 +35,7 @@ class ThreadConsumer(PushConsumer):
             await self.close()
             return
         self.thread_id = int(self.scope["url_route"]["kwargs"]["thread_id"])
-        if not await database_sync_to_async(selectors.thread_watchable)(user_id=self.user.pk, thread_id=self.thread_id):
+        if not await database_read(selectors.thread_watchable)(user_id=self.user.pk, thread_id=self.thread_id):
             await self.close()
             return
         self.joined = [live.thread_group(self.thread_id), BROADCAST_GROUP]
@@ -56,7 +55,7 @@ class ThreadConsumer(PushConsumer):
             return
         self.last_typing = now
         # A member whose messaging is suspended can read live but not write, nor announce writing.
-        if await database_sync_to_async(moderation_selectors.suspension_in_force)(member_id=self.user.pk):
+        if await database_read(moderation_selectors.suspension_in_force)(member_id=self.user.pk):
             return
         try:
             await self.channel_layer.group_send(
@@ -72,7 +71,7 @@ class ThreadConsumer(PushConsumer):
 
     async def thread_message(self, event: dict[str, Any]) -> None:
         try:
-            payload = await database_sync_to_async(selectors.message_payload_for_user)(
+            payload = await database_read(selectors.message_payload_for_user)(
                 user_id=self.user.pk, message_id=event["message_id"]
             )
         except NotAParticipant:
@@ -82,7 +81,7 @@ class ThreadConsumer(PushConsumer):
     async def thread_changed(self, event: dict[str, Any]) -> None:
         """An edit or a delete: the message as it is now (a deleted one without its body)."""
         try:
-            payload = await database_sync_to_async(selectors.message_payload_for_user)(
+            payload = await database_read(selectors.message_payload_for_user)(
                 user_id=self.user.pk, message_id=event["message_id"]
             )
         except NotAParticipant:
@@ -94,10 +93,10 @@ class ThreadConsumer(PushConsumer):
         reader_id = event["reader_id"]
         if reader_id == self.user.pk:
             return
-        if await database_sync_to_async(selectors.receipts_visible)(viewer_id=self.user.pk, other_id=reader_id):
+        if await database_read(selectors.receipts_visible)(viewer_id=self.user.pk, other_id=reader_id):
             await self.send_json({"type": "seen", "message_id": event["message_id"]})
 
     async def unread_refresh(self, event: dict[str, Any]) -> None:
         """The switch may have flipped: a thread socket does not outlive direct messaging."""
-        if not await database_sync_to_async(selectors.messaging_enabled)(fresh=True):
+        if not await database_read(selectors.messaging_enabled)(fresh=True):
             await self.close(code=CLOSE_NOT_FOUND)

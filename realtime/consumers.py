@@ -22,19 +22,21 @@ import logging
 import random
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.db import DatabaseError
 
+from core.outages import SOCKET_CLOSE_TRY_AGAIN
+
 from . import app_settings, selectors
+from .db import database_read
 
 logger = logging.getLogger(__name__)
 
 # Closed with this when the database cannot be read: the client retries with backoff and jitter.
-CLOSE_TRY_AGAIN = 4503
+CLOSE_TRY_AGAIN = SOCKET_CLOSE_TRY_AGAIN
 
 try:  # daphne's websocket library; other ASGI servers drop late sends silently
     from autobahn.exception import Disconnected as ClientGone
@@ -86,9 +88,8 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
 
     async def groups_join(self, groups: list[str]) -> bool:
         """Join (or re-join: idempotent) the groups; False while the layer cannot be reached."""
-        try:
-            for group in groups:
-                await self.channel_layer.group_add(group, self.channel_name)
+        try:  # side by side: one round trip to Redis, not one per group
+            await asyncio.gather(*(self.channel_layer.group_add(group, self.channel_name) for group in groups))
         except Exception as exc:
             logger.warning("channel layer unavailable, socket not in its groups yet: %s: %s", type(exc).__name__, exc)
             return False
@@ -129,7 +130,7 @@ class NotificationsConsumer(PushConsumer):
             await self.close()
             return
         try:
-            self.joined = await database_sync_to_async(selectors.notification_groups)(user=self.user)
+            self.joined = await database_read(selectors.notification_groups)(user=self.user)
         except DatabaseError:
             await self._try_again_later()
             return
@@ -170,7 +171,7 @@ class NotificationsConsumer(PushConsumer):
     async def _send_snapshot(self, *, only_if_changed: bool = False) -> bool:
         """Send the badges (and changed flags) read from the database; False when it cannot be read."""
         try:
-            snapshot, flags = await database_sync_to_async(selectors.notifications_state)(user=self.user)
+            snapshot, flags = await database_read(selectors.notifications_state)(user=self.user)
         except DatabaseError as exc:
             logger.warning("database unavailable, badges not refreshed: %s", str(exc).strip()[:200])
             return False

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.sessions.backends.base import SessionBase
 
 from . import registry
 from .groups import BROADCAST_GROUP, user_group
@@ -28,3 +34,11 @@ def notification_groups(*, user: Any) -> list[str]:
     for named in [*(badge.groups for badge in registry.badges()), *(topic.groups for topic in registry.topics())]:
         groups.extend(group for group in named(user=user) if group not in groups)
     return groups
+
+
+def session_user(*, session_key: str) -> tuple[SessionBase, Any]:
+    """The session behind a socket's cookie and its signed-in user (AnonymousUser when none), checked the
+    way Django checks a request's (backend, session hash): one read for the whole handshake's auth."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = auth.get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
+    return session, user

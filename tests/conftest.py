@@ -68,6 +68,7 @@ def reset_process_state() -> None:
 
     from clubos.services.session import clubos_session_reset
     from messaging.selectors import messaging_enabled_cache_clear
+    from realtime.db import socket_executor_reset
 
     for cache in caches.all():
         cache.clear()  # rate limits, the owner list, sync locks… live here
@@ -75,6 +76,7 @@ def reset_process_state() -> None:
     messaging_enabled_cache_clear()
     clubos_session_reset()
     _clear_channel_layers()
+    socket_executor_reset()
     ContentType.objects.clear_cache()
 
 
