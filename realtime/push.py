@@ -2,12 +2,14 @@
 
 Counts are state, not deltas: a refresh hint only tells sockets to re-read their counts from the
 database and send a fresh snapshot, so a socket never sees a count the database does not hold yet.
-Hints are best effort (robust on_commit): a channel layer outage is logged, never turned into an
-error for a write that already committed; clients re-read the truth when they reconnect.
+Hints are best effort: a channel layer outage is one warning line (folded by the repeat filter), never
+an error for a write that already committed nor a traceback per send; sockets re-read the truth on
+their heartbeat. Other failures reach robust on_commit, which logs them with their traceback.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -15,23 +17,39 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from core.outages import outage_of
+
 from .groups import BROADCAST_GROUP, user_group
 
 REFRESH = "unread.refresh"
 EVENT = "realtime.event"
+
+logger = logging.getLogger(__name__)
 
 
 def _send_now(groups: list[str], message: Mapping[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    for group in groups:
+    for sent, group in enumerate(groups):
         try:
-            async_to_sync(layer.group_send)(group, dict(message))
-        except Exception:
-            # After a Redis restart the pool's first connection is a dead one: one more try gets a new one.
-            # A second failure is the outage itself (logged by robust on_commit, folded by the log filter).
-            async_to_sync(layer.group_send)(group, dict(message))
+            try:
+                async_to_sync(layer.group_send)(group, dict(message))
+            except Exception:
+                # After a Redis restart the pool's first connection is a dead one: one more try gets a new one.
+                async_to_sync(layer.group_send)(group, dict(message))
+        except Exception as exc:
+            if outage_of(exc) is None and not isinstance(exc, OSError):
+                raise
+            # The outage itself: the other groups would fail the same way, each after its own connect attempt.
+            logger.warning(
+                "channel layer unavailable: %s hint to %d group(s) dropped (%s: %s)",
+                message.get("type"),
+                len(groups) - sent,
+                type(exc).__name__,
+                str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+            )
+            return
 
 
 def group_send_on_commit(*, groups: Iterable[str], message: Mapping[str, Any]) -> None:

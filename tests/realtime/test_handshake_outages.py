@@ -115,3 +115,35 @@ def test_the_same_handshake_works_again_once_the_database_is_back(caplog):
     assert accepted
     assert following["type"] == "websocket.send"
     assert '"type": "unread"' in following["text"]
+
+
+def test_a_thread_handshake_with_redis_down_is_closed_with_4503_and_no_traceback(redis_down, caplog):
+    """The thread socket lives on its group: without the channel layer it could never hear a message."""
+    a, b = make_member(), make_member()
+    services.messaging_set_enabled(actor=None, enabled=True)
+    thread, _ = services.thread_start(initiator=a, recipient=b)
+    cookie = _cookie(a)
+    with caplog.at_level(logging.WARNING):
+        accepted, _, following = _handshake(f"/ws/messages/{thread.pk}/", cookie)
+    assert accepted
+    assert following == {"type": "websocket.close", "code": CLOSE_TRY_AGAIN}
+    assert _errors_and_tracebacks(caplog) == []
+
+
+def test_a_notifications_handshake_with_redis_down_still_gets_its_badges(redis_down, caplog):
+    """The badges come from the database: the socket is accepted and the heartbeat joins its groups later."""
+    cookie = _cookie(MemberFactory())
+    with caplog.at_level(logging.WARNING):
+        accepted, _, following = _handshake("/ws/notifications/", cookie)
+    assert accepted
+    assert following["type"] == "websocket.send"
+    assert '"type": "unread"' in following["text"]
+    assert _errors_and_tracebacks(caplog) == []
+
+
+def test_an_unknown_socket_path_with_redis_down_is_still_a_4404_without_a_traceback(redis_down, caplog):
+    with caplog.at_level(logging.WARNING):
+        accepted, _, following = _handshake("/ws/nowhere/", None)
+    assert accepted
+    assert following == {"type": "websocket.close", "code": 4404}
+    assert _errors_and_tracebacks(caplog) == []
