@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connections
 
 from .app_settings import app_settings
+from .outages import outage_of
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,11 @@ def readiness_report() -> ReadinessReport:
         try:
             result = probe.check()
         except Exception as exc:  # a probe's own bug is a failed probe, not a 500
-            logger.warning("readiness probe %s raised", probe.name, exc_info=True)
+            dependency = outage_of(exc)
+            if dependency is None:
+                logger.warning("readiness probe %s raised", probe.name, exc_info=True)
+            else:  # an outage the report already says: one line, not a traceback per load-balancer poll
+                logger.warning("readiness probe %s: %s unavailable (%s)", probe.name, dependency, _one_line(exc))
             result = ProbeResult(False, _one_line(exc))
         checks[probe.name] = {
             "ok": result.ok,
