@@ -520,6 +520,7 @@ def postgres_down(stack: Stack, sandbox, sends: int) -> Row:
         f"{stack.base}/api/v1/messaging/unread/", headers={"Authorization": f"Token {token.key}"}, timeout=30
     )
     ready = httpx.get(f"{stack.base}/readyz", timeout=30)
+    socket_code = asyncio.run(socket_close_code(stack, staff))
     proper = sum(
         [
             page.status_code == 503 and "Retry-After" in page.headers and "text/html" in page.headers["content-type"],
@@ -527,12 +528,40 @@ def postgres_down(stack: Stack, sandbox, sends: int) -> Row:
             and api.headers["content-type"] == "application/json"
             and "Retry-After" in api.headers,
             ready.status_code == 503,
+            socket_code == 4503,
         ]
     )
     time.sleep(3)
     stack.proxy.restore()
     recovered = wait_until(lambda: httpx.get(f"{stack.base}/readyz", timeout=5).status_code == 200, 60)
-    return Row("postgres-down", f"{proper}/3 as 503", 0, "-", 0, recovered, "page, API and /readyz during the outage")
+    return Row(
+        "postgres-down",
+        f"{proper}/4 as 503",
+        0,
+        "-",
+        0,
+        recovered,
+        f"page, API, /readyz and a socket handshake (closed with {socket_code}) during the outage",
+    )
+
+
+async def socket_close_code(stack: Stack, client: httpx.Client) -> int | str | None:
+    """The close code a new notifications socket gets (a 500 would refuse the upgrade: its status line)."""
+    from django.conf import settings
+    from messaging_fanout_bench import ServerClosed, Socket  # the next script in this folder
+
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies.get(settings.SESSION_COOKIE_NAME)}"
+    try:
+        sock = await Socket.open("127.0.0.1", stack.port, "/ws/notifications/", cookie)
+    except ConnectionError as exc:
+        return str(exc)
+    try:
+        frame = await asyncio.wait_for(sock.frame(), 30)
+    except ServerClosed as closed:
+        return closed.code
+    finally:
+        sock.close()
+    return f"not closed: {frame}"
 
 
 def clubos_garbage(stack: Stack, sandbox, sends: int) -> Row:

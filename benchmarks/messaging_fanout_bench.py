@@ -36,6 +36,14 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
 
 
+class ServerClosed(ConnectionError):
+    """The server closed the socket, with this close code (None when it gave none)."""
+
+    def __init__(self, code: int | None) -> None:
+        super().__init__(f"closed by server ({code})")
+        self.code = code
+
+
 class Socket:
     """The smallest websocket client that reads server text frames (no extensions, no fragmentation)."""
 
@@ -71,7 +79,7 @@ class Socket:
             if opcode == 0x1:
                 return json.loads(payload)
             if opcode == 0x8:
-                raise ConnectionError("closed by server")
+                raise ServerClosed(int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None)
 
     def close(self) -> None:
         self.writer.close()
