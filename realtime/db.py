@@ -4,9 +4,9 @@
 then queue on asgiref's one shared thread. Under 20 sends a second each send's badge refresh and every
 heartbeat's resync waited there, and a new socket's handshake (session, user, groups, snapshot) waited
 behind all of them: 1.5–6 s, past daphne's handshake timeout. Socket reads are self-contained (no
-transaction spans two of them, nothing is kept in thread-local state but the connection, which is closed
-or recycled around each call as in a request), so they may run on any thread: a pool of
-REALTIME_DATABASE_THREADS runs them side by side.
+transaction spans two of them, nothing is kept in thread-local state but the connection, which is checked
+around each call as in a request), so they may run on any thread: a pool of REALTIME_DATABASE_THREADS
+runs them side by side.
 
 Each pool thread keeps its database connection between reads (REALTIME_DATABASE_KEEP_CONNECTIONS, on by
 default), whatever DJANGO_CONN_MAX_AGE says: with the default 0 every badge refresh, heartbeat resync and
