@@ -75,3 +75,10 @@ class CheckedLimitOffsetPagination(LimitOffsetPagination):
             if len(values) > 1 or any(not value.isdigit() or len(value) > 18 for value in values):
                 raise InvalidInput(f"{name}: Must be a whole number.")
         return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        # State the bounds paginate_queryset enforces, so clients (and the fuzzer) know them.
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {**parameter["schema"], "minimum": 0, "maximum": 10**18 - 1}
+        return parameters

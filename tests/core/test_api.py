@@ -87,3 +87,14 @@ def test_no_api_view_overrides_the_authentication_order():
         "TokenAuthentication",  # DRF's `Token <key>`, still accepted
         "SessionAuthentication",
     ]
+
+
+def test_limit_offset_parameters_state_the_bounds_the_pagination_enforces():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = schema["paths"]["/api/v1/ai/decisions/"]["get"]["parameters"]
+    bounds = {p["name"]: p["schema"] for p in parameters if p["name"] in ("limit", "offset")}
+    assert bounds["limit"]["minimum"] == 0
+    assert bounds["offset"]["minimum"] == 0
+    assert bounds["limit"]["maximum"] == 10**18 - 1
