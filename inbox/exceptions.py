@@ -23,3 +23,7 @@ class ConversationNotFound(core.NotFound):
 
 class InvalidStatsRange(core.InvalidInput):
     """The Stats page's dates: not YYYY-MM-DD, reversed, or more than a year apart (400)."""
+
+
+class ActionNotAllowed(core.InvalidInput):
+    """A conversation action cannot be done as asked (an assignee who isn't staff, a snooze in the past…)."""

@@ -18,3 +18,26 @@ def staff_groups(*, user: Any) -> Sequence[str]:
 def staff_inbox_changed() -> None:
     """The staff inbox's unread count may have changed: every staff socket re-reads it after commit."""
     push.badges_refresh(groups=[STAFF_GROUP])
+
+
+CONVERSATION_CHANGED = "conversation.changed"
+
+
+def conversation_group(conversation_id: int) -> str:
+    """The sockets of everyone who has this conversation's page open (`/ws/inbox/<id>/`)."""
+    return f"inbox.conversation.{conversation_id}"
+
+
+def conversation_changed(*, conversation_id: int) -> None:
+    """Something in this conversation changed (a message, note, delivery or team state): after commit,
+    staff lists and the open pages refetch it. The event carries the id only."""
+    push.event_send(
+        groups=[STAFF_GROUP, conversation_group(conversation_id)],
+        event=CONVERSATION_CHANGED,
+        data={"conversation_id": conversation_id},
+    )
+
+
+def readers_changed(*, user_ids: Sequence[int]) -> None:
+    """These staff members' read state (or what is "mine" for them) changed: only their badges re-read."""
+    push.badges_refresh(user_ids=user_ids)

@@ -14,7 +14,7 @@ from . import panels, selectors
 from .exceptions import ReplyNotAllowed
 from .forms import ReplyForm
 from .models import ConversationStatus
-from .services import conversations
+from .services import actions, conversations
 
 
 @inbox_staff_required
@@ -48,7 +48,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
             messages.success(request, "Reply queued for ClubOS.")
             return redirect("inbox:conversation_detail", conversation_id=conversation.pk)
     if request.method == "GET":
-        conversations.conversation_mark_read(conversation=conversation, user=request.user)  # type: ignore[arg-type]
+        actions.conversation_mark_read(conversation=conversation, user=request.user)  # type: ignore[arg-type]
     status = 400 if request.method == "POST" else 200
     context = {
         "conversation": conversation,

@@ -128,6 +128,10 @@ def _owner_name(w: World) -> dict[str, Any]:
     return {"username": w.owner.username}
 
 
+def _conversation(w: World) -> dict[str, Any]:
+    return {"conversation_id": w.conversation.pk}
+
+
 def _reset(w: World) -> dict[str, Any]:
     return {
         "uidb64": urlsafe_base64_encode(force_bytes(w.owner.pk)),
@@ -219,6 +223,34 @@ SITE: dict[str, Expect] = {
     ),
     "api/v1/messaging/suspensions/<id:suspension_id>/lift/": Expect(
         "401 403 403 200 200", "post", lambda w: {"suspension_id": w.objects["messaging/messagingsuspension"]}
+    ),
+    # one staff-inbox conversation: staff only (members 403 as on every staff endpoint)
+    "api/v1/inbox/labels/": Expect("401 403 403 200 200"),
+    "api/v1/inbox/conversations/<id:conversation_id>/": Expect("401 403 403 200 200", kwargs=_conversation),
+    "api/v1/inbox/conversations/<id:conversation_id>/mark-read/": Expect("401 403 403 200 200", "post", _conversation),
+    "api/v1/inbox/conversations/<id:conversation_id>/mark-unread/": Expect(
+        "401 403 403 200 200", "post", _conversation
+    ),
+    "api/v1/inbox/conversations/<id:conversation_id>/reply/": Expect(
+        "401 403 403 201 201", "post", _conversation, {"channel": "sms", "body": "See you at 6"}
+    ),
+    "api/v1/inbox/conversations/<id:conversation_id>/note/": Expect(
+        "401 403 403 201 201", "post", _conversation, {"body": "Called her back"}
+    ),
+    "api/v1/inbox/conversations/<id:conversation_id>/assign/": Expect(
+        "401 403 403 200 200", "post", _conversation, {"assignee_id": None}
+    ),
+    "api/v1/inbox/conversations/<id:conversation_id>/labels/": Expect(
+        "401 403 403 200 200", "put", _conversation, {"names": ["billing"]}
+    ),
+    "api/v1/inbox/conversations/<id:conversation_id>/priority/": Expect(
+        "401 403 403 200 200", "post", _conversation, {"priority": "high"}
+    ),
+    "api/v1/inbox/conversations/<id:conversation_id>/status/": Expect(
+        "401 403 403 200 200", "post", _conversation, {"status": "pending"}
+    ),
+    "api/v1/inbox/conversations/<id:conversation_id>/snooze/": Expect(
+        "401 403 403 200 200", "post", _conversation, {"until": "2999-01-01T09:00:00Z"}
     ),
     "api/schema/": Expect("401 200 200 200 200"),
     "api/docs/": Expect("302 200 200 200 200"),

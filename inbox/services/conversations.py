@@ -1,36 +1,23 @@
-"""What staff do with a conversation: read it, reply to it (later: assign, resolve, reopen)."""
+"""Replying to a conversation (the other things staff do to one are in `actions`)."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
 
 from .. import live
 from ..exceptions import NotInboxStaff
-from ..models import AuthorKind, Conversation, InboxMessage
+from ..models import AuthorKind, Conversation, EventKind, InboxMessage
+from .actions import event_record
 from .outbound import outbound_message_queue
 
 
 def _require_staff(user: User) -> None:
     if not user.is_inbox_staff:
         raise NotInboxStaff()
-
-
-@transaction.atomic
-def conversation_mark_read(*, conversation: Conversation, user: User) -> bool:
-    """Opening a conversation reads it; returns whether anything was unread."""
-    _require_staff(user)
-    changed = Conversation.objects.filter(pk=conversation.pk, unread_count__gt=0).update(
-        unread_count=0, last_read_at=timezone.now()
-    )
-    if changed:
-        conversation.unread_count = 0
-        live.staff_inbox_changed()
-    return bool(changed)
 
 
 def conversation_reply(
@@ -48,12 +35,26 @@ def conversation_reply(
     one, every call is a new reply.
     """
     _require_staff(author)
-    return outbound_message_queue(
-        conversation=conversation,
-        channel=channel,
-        body=body,
-        subject=subject,
-        author_kind=AuthorKind.STAFF,
-        author=author,
-        idempotency_key=idempotency_key or uuid.uuid4().hex,
-    )
+    key = idempotency_key or uuid.uuid4().hex
+    with transaction.atomic():
+        # The row lock serialises replies to one conversation: the key check below cannot race.
+        locked = Conversation.objects.select_for_update().select_related("contact").get(pk=conversation.pk)
+        existing = InboxMessage.objects.filter(idempotency_key=key, conversation=locked).first()
+        message = outbound_message_queue(
+            conversation=locked,
+            channel=channel,
+            body=body,
+            subject=subject,
+            author_kind=AuthorKind.STAFF,
+            author=author,
+            idempotency_key=key,
+        )
+        if existing is None:
+            event_record(
+                conversation=locked,
+                actor=author,
+                kind=EventKind.REPLIED,
+                details={"message_id": message.pk, "channel": message.channel},
+            )
+            live.conversation_changed(conversation_id=locked.pk)
+    return message

@@ -33,7 +33,7 @@ from clubos.services.matching import normalize_text
 from core.nudge import task_nudge
 from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
-from .. import app_settings
+from .. import app_settings, live
 from ..exceptions import ReplyNotAllowed
 from ..models import (
     CLUBOS_SOURCE,
@@ -177,9 +177,11 @@ class DeliveryOutcome:
 
 def _delivery_update(message: InboxMessage, **fields: object) -> None:
     # Guarded by the attempt number: a stale worker never overwrites a newer attempt's outcome.
-    InboxMessage.objects.filter(
+    updated = InboxMessage.objects.filter(
         pk=message.pk, delivery_status=DeliveryStatus.SENDING, attempts=message.attempts
     ).update(**fields)
+    if updated:  # open conversation pages show the delivery state live
+        live.conversation_changed(conversation_id=message.conversation_id)
 
 
 def _delivery_start(message_id: int) -> tuple[InboxMessage | None, DeliveryOutcome | None, datetime | None]:

@@ -14,7 +14,7 @@ LIST_QUERIES = 6
 # Session, user, the conversation (contact and linked user joined), marking it read (an UPDATE that
 # finds nothing once read, between SAVEPOINT and RELEASE), the badge, the sync banner, the messages
 # with their authors, and two for the registered panels (the AI agent's recent decisions and insight).
-DETAIL_QUERIES = 11
+DETAIL_QUERIES = 10
 
 
 @pytest.fixture(autouse=True)

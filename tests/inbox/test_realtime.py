@@ -12,7 +12,7 @@ from django.test import Client
 from config.asgi import application
 from inbox import selectors
 from inbox.models import Conversation
-from inbox.services.conversations import conversation_mark_read
+from inbox.services.actions import conversation_mark_read
 from inbox.services.ingest import clubos_message_sink
 from tests.accounts.factories import MemberFactory, StaffFactory
 from tests.inbox.factories import synced

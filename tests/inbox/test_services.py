@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from clubos.types import Channel, Direction
 from inbox.exceptions import ReplyNotAllowed
 from inbox.models import Contact, Conversation, DeliveryStatus, InboxMessage
-from inbox.services import conversations, outbound
+from inbox.services import actions, conversations, outbound
 from inbox.services.ingest import clubos_message_sink
 from inbox.signals import inbound_messages_received
 from tests.accounts.factories import MemberFactory
@@ -138,10 +138,10 @@ def test_mark_read_resets_unread_for_staff_only(staff, member):
     sink.ingest(messages=[synced(message_id=60)])
     conversation = Conversation.objects.get()
     with pytest.raises(PermissionDenied):
-        conversations.conversation_mark_read(conversation=conversation, user=member)
-    assert conversations.conversation_mark_read(conversation=conversation, user=staff) is True
+        actions.conversation_mark_read(conversation=conversation, user=member)
+    assert actions.conversation_mark_read(conversation=conversation, user=staff) is True
     assert Conversation.objects.get().unread_count == 0
-    assert conversations.conversation_mark_read(conversation=conversation, user=staff) is False
+    assert actions.conversation_mark_read(conversation=conversation, user=staff) is False
 
 
 def test_reply_is_queued_and_the_send_task_runs_after_commit(staff, django_capture_on_commit_callbacks):
@@ -152,7 +152,7 @@ def test_reply_is_queued_and_the_send_task_runs_after_commit(staff, django_captu
         )
     assert (message.delivery_status, message.body, message.direction) == ("queued", "Hello", "outbound")
     assert message.idempotency_key
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the delivery task's nudge and the conversation.changed push
     conversation.refresh_from_db()
     assert conversation.last_message_preview == "Hello"
 
