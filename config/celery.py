@@ -40,6 +40,12 @@ def beat_schedule() -> dict[str, dict[str, object]]:
             "schedule": sweep,
             "options": {"expires": sweep},
         },
+        # Snoozed conversations whose time has come are reopened (the minute is the resolution people pick).
+        "inbox-snoozes-wake": {
+            "task": "inbox.tasks.snoozes_wake",
+            "schedule": inbox_settings.snooze_wake_seconds(),
+            "options": {"expires": inbox_settings.snooze_wake_seconds()},
+        },
     }
 
 

@@ -3,7 +3,8 @@
 from django.urls import re_path
 
 from core.consumers import NotFoundConsumer
+from inbox.routing import websocket_urlpatterns as inbox_ws
 from messaging.routing import websocket_urlpatterns as messaging_ws
 from realtime.routing import websocket_urlpatterns as realtime_ws
 
-websocket_urlpatterns = [*realtime_ws, *messaging_ws, re_path(r"", NotFoundConsumer.as_asgi())]
+websocket_urlpatterns = [*realtime_ws, *messaging_ws, *inbox_ws, re_path(r"", NotFoundConsumer.as_asgi())]

@@ -16,7 +16,6 @@ from accounts.permissions import IsInboxStaff
 from core.fields import PlainTextField, validated_input
 
 from . import selectors
-from .exceptions import ActionNotAllowed
 from .models import (
     Channel,
     Conversation,
@@ -98,7 +97,7 @@ class ConversationStateSerializer(serializers.ModelSerializer):
     """The team's state of a conversation plus how far I have read it."""
 
     assignee = PersonSerializer(allow_null=True)
-    labels = LabelSerializer(many=True)
+    labels = serializers.SerializerMethodField()
     contact = ContactSerializer()
     read_up_to = serializers.SerializerMethodField()
     unread_for_me = serializers.SerializerMethodField()
@@ -120,6 +119,11 @@ class ConversationStateSerializer(serializers.ModelSerializer):
             "read_up_to",
             "unread_for_me",
         ]
+
+    @extend_schema_field(LabelSerializer(many=True))
+    def get_labels(self, conversation: Conversation) -> list[dict[str, Any]]:
+        labels = sorted(conversation.labels.all(), key=lambda label: (label.name.lower(), label.pk))
+        return cast("list[dict[str, Any]]", LabelSerializer(labels, many=True).data)
 
     def get_read_up_to(self, conversation: Conversation) -> int:
         return int(self.context.get("read_up_to", 0))
@@ -162,7 +166,7 @@ class ReplyInputSerializer(serializers.Serializer):
     idempotency_key = PlainTextField(
         max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
         required=False,
-        allow_blank=False,
+        require_text=True,
         help_text="Names this send: the same key again returns the stored reply and sends nothing.",
     )
 
@@ -314,14 +318,11 @@ class AssignAPI(InboxStaffAPIView):
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         data = validated_input(AssignInputSerializer(data=request.data))
+        conversation = self._conversation(conversation_id)
         assignee = None
         if data["assignee_id"] is not None:
-            assignee = User.objects.filter(pk=data["assignee_id"]).first()
-            if assignee is None:
-                raise ActionNotAllowed("No such staff member.")
-        actions.conversation_assign(
-            conversation=self._conversation(conversation_id), actor=self._user(), assignee=assignee
-        )
+            assignee = selectors.staff_member_get(user_id=data["assignee_id"])
+        actions.conversation_assign(conversation=conversation, actor=self._user(), assignee=assignee)
         return self._state(conversation_id)
 
 

@@ -50,3 +50,8 @@ def source_read_timeout() -> float:
 def source_retry_backoff() -> float:
     """INBOX_SOURCE_RETRY_BACKOFF: seconds before the 2nd attempt of a reply to a source; doubled after (10)."""
     return float(_get("INBOX_SOURCE_RETRY_BACKOFF", 10.0))
+
+
+def snooze_wake_seconds() -> float:
+    """INBOX_SNOOZE_WAKE_SECONDS: how often beat reopens conversations whose snooze ran out (default 30)."""
+    return max(1.0, float(_get("INBOX_SNOOZE_WAKE_SECONDS", 30.0)))

@@ -27,3 +27,9 @@ class InvalidStatsRange(core.InvalidInput):
 
 class ActionNotAllowed(core.InvalidInput):
     """A conversation action cannot be done as asked (an assignee who isn't staff, a snooze in the past…)."""
+
+
+class StaffMemberNotFound(core.NotFound):
+    """No such (active) staff member to assign to (404)."""
+
+    default_message = "No such staff member."

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 
 from accounts.models import User
+from core.timefmt import club_time_format
 
-from .exceptions import ConversationNotFound
-from .models import Conversation, ConversationEvent, EventKind, InboxMessage, Label, Note, ReadState, SavedReply
+from .exceptions import ConversationNotFound, StaffMemberNotFound
+from .models import (
+    Conversation,
+    ConversationEvent,
+    ConversationStatus,
+    EventKind,
+    InboxMessage,
+    Label,
+    Note,
+    Priority,
+    ReadState,
+    SavedReply,
+)
 
 
 def staff_unread_count(*, user: Any) -> int | None:
@@ -29,12 +44,15 @@ def conversation_list(*, status: str = "") -> QuerySet[Conversation]:
     return conversations
 
 
+def conversation_exists(*, conversation_id: int) -> bool:
+    if not 0 < conversation_id < 2**63:  # the URL takes any digits; the database takes 64-bit ids
+        return False
+    return Conversation.objects.filter(pk=conversation_id).exists()
+
+
 def conversation_get(*, conversation_id: int) -> Conversation:
     conversation = (
-        Conversation.objects.select_related("contact", "contact__user", "assignee")
-        .prefetch_related("labels")
-        .filter(pk=conversation_id)
-        .first()
+        Conversation.objects.select_related("contact", "contact__user", "assignee").filter(pk=conversation_id).first()
     )
     if conversation is None:
         raise ConversationNotFound()
@@ -63,6 +81,40 @@ class TimelineItem:
     @property
     def key(self) -> str:
         return f"{self.kind}-{self.obj.pk}"
+
+    @property
+    def summary(self) -> str:
+        return event_summary(self.obj) if self.kind == "event" else ""
+
+
+def _display(choices: type[models.TextChoices], value: Any) -> str:
+    return str(choices(value).label) if value in choices.values else str(value)
+
+
+def event_summary(event: ConversationEvent) -> str:
+    """One line for the timeline: "Sam assigned it to Alex", "Status: Open → Resolved" (plain text)."""
+    who = event.actor.name if event.actor is not None else "Clubroom"
+    details = event.details
+    if event.kind == EventKind.ASSIGNED:
+        return f"{who} assigned it to {details['to_name']}" if details.get("to") else f"{who} unassigned it"
+    if event.kind == EventKind.LABELLED:
+        labels = ", ".join(details.get("to") or []) or "none"
+        return f"{who} set the labels: {labels}"
+    if event.kind == EventKind.PRIORITY:
+        before, after = _display(Priority, details.get("from")), _display(Priority, details.get("to"))
+        return f"{who} changed the priority: {before} → {after}"
+    if event.kind == EventKind.STATUS:
+        before, after = (
+            _display(ConversationStatus, details.get("from")),
+            _display(ConversationStatus, details.get("to")),
+        )
+        reason = f" ({details['reason']})" if details.get("reason") else ""
+        return f"{who} changed the status: {before} → {after}{reason}"
+    if event.kind == EventKind.SNOOZED:
+        until = details.get("until")
+        when = club_time_format(datetime.fromisoformat(until)) if until else "later"
+        return f"{who} snoozed it until {when}"
+    return f"{who}: {event.get_kind_display().lower()}"
 
 
 # Read and unread are one staff member's own business: the shared timeline leaves them out.
@@ -124,12 +176,49 @@ def conversation_others(*, conversation: Conversation) -> QuerySet[Conversation]
 
 
 def labels_list() -> QuerySet[Label]:
-    return Label.objects.order_by("name", "pk")
+    return Label.objects.order_by(Lower("name"), "pk")
+
+
+def labels_with_selection(*, conversation: Conversation) -> QuerySet[Label]:
+    """Every label, each with `selected`: whether it is on this conversation (one query)."""
+    on_it = Conversation.labels.through.objects.filter(conversation_id=conversation.pk, label_id=OuterRef("pk"))
+    return Label.objects.annotate(selected=Exists(on_it)).order_by(Lower("name"), "pk")
 
 
 def assignable_staff() -> QuerySet[User]:
     return User.objects.inbox_staff().order_by("first_name", "username")
 
 
+def staff_member_get(*, user_id: int) -> User:
+    """An active staff member someone may assign a conversation to."""
+    user = User.objects.inbox_staff().filter(pk=user_id).first()
+    if user is None:
+        raise StaffMemberNotFound()
+    return user
+
+
 def saved_replies_list() -> QuerySet[SavedReply]:
     return SavedReply.objects.order_by("title", "pk")
+
+
+PLACEHOLDER = re.compile(r"\{(first_name|last_name|name)\}")
+
+
+def saved_reply_fill(*, body: str, conversation: Conversation) -> str:
+    """A saved reply's text with `{first_name}`, `{last_name}` and `{name}` filled in for
+    this conversation's member (unknown placeholders are left as written).
+
+    Stands in for i11b's `inbox.services.saved_replies.saved_reply_render` until that lands.
+    """
+    contact = conversation.contact
+    user = contact.user
+    full = contact.display_name.strip()
+    first = (user.first_name if user is not None and user.first_name else full.split(" ")[0]) if full else ""
+    last = (user.last_name if user is not None and user.last_name else " ".join(full.split(" ")[1:])) if full else ""
+    values = {"first_name": first, "last_name": last, "name": full}
+    return PLACEHOLDER.sub(lambda match: values[match.group(1)] or "there", body)
+
+
+def saved_replies_for(*, conversation: Conversation) -> list[tuple[SavedReply, str]]:
+    """Each saved reply with its text filled in for this member (one query)."""
+    return [(reply, saved_reply_fill(body=reply.body, conversation=conversation)) for reply in saved_replies_list()]

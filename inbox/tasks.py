@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
-from .services import outbound
+from .services import actions, outbound
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +35,14 @@ def sweep_outbox() -> str:
         logger.warning("outbox sweep skipped, the database is unavailable: %s", str(exc).strip()[:200])
         return "database unavailable"
     return f"outbox: requeued={result.requeued} expired={result.expired}"
+
+
+@shared_task(name="inbox.tasks.snoozes_wake", ignore_result=True)
+def snoozes_wake() -> str:
+    """Beat: reopen conversations whose snooze has run out."""
+    try:
+        woken = actions.snoozes_wake()
+    except DatabaseError as exc:
+        logger.warning("snooze wake skipped, the database is unavailable: %s", str(exc).strip()[:200])
+        return "database unavailable"
+    return f"snoozes: woke={woken}"

@@ -175,9 +175,12 @@ SITE: dict[str, Expect] = {
     "messages/<id:thread_id>/mute/": Expect("302 302 404 404 404", "post", _thread),
     # staff inbox and the ClubOS sync
     "inbox/": Expect("302 403 403 200 200"),
-    "inbox/<id:conversation_id>/": Expect(
-        "302 403 403 200 200", kwargs=lambda w: {"conversation_id": w.conversation.pk}
+    # one conversation's page (members: 404, the page does not exist for them), its actions and live parts
+    "inbox/<id:conversation_id>/": Expect("302 404 404 200 200", kwargs=_conversation),
+    "inbox/<id:conversation_id>/act/": Expect(
+        "302 404 404 302 302", "post", _conversation, {"action": "priority", "priority": "high"}
     ),
+    "inbox/<id:conversation_id>/live/": Expect("302 404 404 200 200", kwargs=_conversation),
     "clubos/": Expect("302 403 403 200 200"),
     # reports: a staff page to look at, and its CSV (members 404)
     "inbox/stats/": Expect("302 404 404 200 200"),

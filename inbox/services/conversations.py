@@ -9,8 +9,8 @@ from django.db import transaction
 from accounts.models import User
 
 from .. import live
-from ..exceptions import NotInboxStaff
-from ..models import AuthorKind, Conversation, EventKind, InboxMessage
+from ..exceptions import NotInboxStaff, ReplyNotAllowed
+from ..models import AuthorKind, Conversation, DeliveryStatus, Direction, EventKind, InboxMessage
 from .actions import event_record
 from .outbound import outbound_message_queue
 
@@ -58,3 +58,22 @@ def conversation_reply(
             )
             live.conversation_changed(conversation_id=locked.pk)
     return message
+
+
+def message_retry(*, conversation: Conversation, message_id: int, author: User) -> InboxMessage:
+    """Send a failed reply again: a new queued message with the same text (the failed one stays, with its
+    reason). Keyed by the failed message, so retrying it twice queues one new message."""
+    _require_staff(author)
+    failed = InboxMessage.objects.filter(
+        pk=message_id, conversation=conversation, direction=Direction.OUTBOUND, delivery_status=DeliveryStatus.FAILED
+    ).first()
+    if failed is None:
+        raise ReplyNotAllowed("Only a reply that failed can be sent again.")
+    return conversation_reply(
+        conversation=conversation,
+        author=author,
+        channel=failed.channel,
+        body=failed.body,
+        subject=failed.subject,
+        idempotency_key=f"retry-{failed.pk}",
+    )

@@ -65,6 +65,8 @@ NOT_PAGES = {
     "ai_agent:suggestion_act": "POST only (send, edit or discard a suggestion)",
     "moderation:suspension_lift": "POST only (the report page's Lift button)",
     "inbox:stats_export": "a CSV download, not a page",
+    "inbox:conversation_act": "POST only (the conversation page's action forms)",
+    "inbox:conversation_live": "a fragment the conversation page swaps in (its parts are checked on that page)",
 }
 SITE_NAMESPACES = ("accounts", "messaging", "moderation", "inbox", "clubos", "ai_agent")
 

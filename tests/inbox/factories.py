@@ -7,7 +7,7 @@ import factory
 
 from clubos.services.sink import SyncedContact, SyncedMessage
 from clubos.types import Channel, Direction
-from inbox.models import AuthorKind, Contact, Conversation, DeliveryStatus, InboxMessage
+from inbox.models import AuthorKind, Contact, Conversation, DeliveryStatus, InboxMessage, Label, SavedReply
 
 _message_ids = itertools.count(500_000_000)
 
@@ -27,6 +27,21 @@ class ConversationFactory(factory.django.DjangoModelFactory[Conversation]):
         model = Conversation
 
     contact = factory.SubFactory(ContactFactory)
+
+
+class LabelFactory(factory.django.DjangoModelFactory[Label]):
+    class Meta:
+        model = Label
+
+    name = factory.Sequence(lambda n: f"label {n}")
+
+
+class SavedReplyFactory(factory.django.DjangoModelFactory[SavedReply]):
+    class Meta:
+        model = SavedReply
+
+    title = factory.Sequence(lambda n: f"Saved reply {n}")
+    body = "Hi {first_name}, see you soon!"
 
 
 class InboxMessageFactory(factory.django.DjangoModelFactory[InboxMessage]):

@@ -3,18 +3,22 @@
 import pytest
 from django.urls import reverse
 
+from inbox.services import actions
 from messaging import selectors as messaging_selectors
-from tests.inbox.factories import ContactFactory, ConversationFactory, InboxMessageFactory
+from tests.accounts.factories import StaffFactory
+from tests.inbox.factories import ContactFactory, ConversationFactory, InboxMessageFactory, LabelFactory
 
 pytestmark = pytest.mark.django_db
 
 # Session, user, the nav's inbox badge (one COUNT), the ClubOS sync banner (one row: failed runs in a
 # row), the page count, the page of rows (contacts, linked users and assignees joined in).
 LIST_QUERIES = 6
-# Session, user, the conversation (contact and linked user joined), marking it read (an UPDATE that
-# finds nothing once read, between SAVEPOINT and RELEASE), the badge, the sync banner, the messages
-# with their authors, and two for the registered panels (the AI agent's recent decisions and insight).
-DETAIL_QUERIES = 10
+# Session, user, the conversation (contact, linked user and assignee joined), my read pointer (already
+# read: no write), the badge, the sync banner; the timeline: messages with their authors, notes with
+# their authors, the notes' mentions, the audit events with their actors; the labels (each marked on
+# or off), the staff to assign to, the member's other conversations, the saved replies, and two for
+# the registered panels (the AI agent's recent decisions and insight).
+DETAIL_QUERIES = 16
 
 
 @pytest.fixture(autouse=True)
@@ -51,8 +55,15 @@ def test_conversation_page_queries_are_constant(staff_client, staff, count, djan
             conversation=conversation, direction="outbound", author_kind="staff", author=staff,
             clubos_message_id=None, idempotency_key=f"q-{n}",
         )  # fmt: skip
+    colleague = StaffFactory.create(username=f"alex{count}")
+    for n in range(count):  # notes mentioning a colleague, and audit events by staff
+        actions.note_add(conversation=conversation, author=staff, body=f"@{colleague.username} see {n}")
+        actions.conversation_priority_set(conversation=conversation, actor=staff, priority=["high", "low"][n % 2])
+        LabelFactory.create(name=f"label {n}")
     url = reverse("inbox:conversation_detail", args=[conversation.pk])
     staff_client.get(url)  # reads it
     with django_assert_num_queries(DETAIL_QUERIES):
         response = staff_client.get(url)
-    assert len(response.context["inbox_messages"]) == 2 * count
+    kinds = [item.kind for item in response.context["timeline"]]
+    assert (kinds.count("message"), kinds.count("note"), kinds.count("event")) == (2 * count, count, count)
+    assert len(response.context["labels"]) == count
