@@ -6,7 +6,16 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import Contact, Conversation, InboxMessage, IntegrationSource
+from .models import (
+    Contact,
+    Conversation,
+    ConversationEvent,
+    InboxMessage,
+    IntegrationSource,
+    Label,
+    Note,
+    SavedReply,
+)
 from .services import sources
 
 
@@ -66,3 +75,50 @@ class IntegrationSourceAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"New secrets for {queryset.count()} source(s): see each source's page.", messages.WARNING
         )
+
+
+@admin.register(ConversationEvent)
+class ConversationEventAdmin(admin.ModelAdmin):
+    """The audit trail: read only (written by the inbox's actions, never by hand)."""
+
+    list_display = ("created_at", "conversation", "kind", "actor", "data")
+    list_filter = ("kind",)
+    list_select_related = ("conversation__contact", "actor")
+    search_fields = ("actor__username", "conversation__contact__name")
+    date_hierarchy = "created_at"
+    readonly_fields = ("conversation", "kind", "actor", "data", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    """Internal notes are written on the conversation page (with their audit event); here they are looked up."""
+
+    list_display = ("created_at", "conversation", "author")
+    list_select_related = ("conversation__contact", "author")
+    search_fields = ("body", "author__username")
+    readonly_fields = ("conversation", "author", "mentions", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    list_display = ("name", "color", "created_at")
+    search_fields = ("name",)
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    list_display = ("title", "created_by", "updated_at")
+    search_fields = ("title", "body")
+    raw_id_fields = ("created_by",)

@@ -41,3 +41,14 @@ def conversation_changed(*, conversation_id: int) -> None:
 def readers_changed(*, user_ids: Sequence[int]) -> None:
     """These staff members' read state (or what is "mine" for them) changed: only their badges re-read."""
     push.badges_refresh(user_ids=user_ids)
+
+
+def conversation_pages_refresh(*, conversation_ids: Sequence[int]) -> None:
+    """New messages in these conversations (a sync batch): their open pages refetch after commit. Lists
+    hear it from `staff_inbox_changed`, once per batch rather than once per conversation."""
+    for conversation_id in conversation_ids:
+        push.event_send(
+            groups=[conversation_group(conversation_id)],
+            event=CONVERSATION_CHANGED,
+            data={"conversation_id": conversation_id},
+        )

@@ -26,7 +26,7 @@ from accounts.models import User
 from accounts.services import api_token_create, club_staff_group_ensure
 from ai_agent.models import AgentSettings, Decision, ThreadInsight
 from clubos.models import NameLookup, SyncControl, SyncRun, SyncState
-from inbox.models import Conversation, IntegrationSource
+from inbox.models import Conversation, ConversationEvent, IntegrationSource, Label, Note, SavedReply
 from messaging import moderation, selectors, services
 from messaging.models import Message, MessagingSettings, MessagingSuspension, ModerationAction, Preferences
 from tests.accounts.factories import AdminFactory, MemberFactory, StaffFactory, as_user
@@ -84,6 +84,12 @@ def _world() -> World:
         "inbox/inboxmessage": conversation.messages.create(
             direction="inbound", channel="sms", author_kind="member", body="pool?", sent_at=now, clubos_message_id=9
         ).pk,
+        "inbox/conversationevent": ConversationEvent.objects.create(
+            conversation=conversation, actor=staff, kind="status", data='{"to": "pending"}', created_at=now
+        ).pk,
+        "inbox/note": Note.objects.create(conversation=conversation, author=staff, body="called", created_at=now).pk,
+        "inbox/label": Label.objects.create(name="billing").pk,
+        "inbox/savedreply": SavedReply.objects.create(title="Hours", body="Hi {first_name}").pk,
         "clubos/synccontrol": SyncControl.objects.get_or_create(pk=1)[0].pk,
         "clubos/syncstate": SyncState.objects.create(owner_id=1512, owner_name="Front desk").pk,
         "clubos/syncrun": SyncRun.objects.create(started_at=now).pk,
@@ -350,6 +356,21 @@ ADMIN_MODELS: dict[str, dict[str, str]] = {
         "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
     },
     "inbox/inboxmessage": {
+        "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
+    },
+    # the audit trail: admins read it, nobody writes or deletes it
+    "inbox/conversationevent": {
+        "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+        "delete": "302 302 302 403 403",
+    },
+    "inbox/note": {
+        "changelist": NO_STAFF, "add": "302 302 302 403 403", "change": NO_STAFF, "history": NO_STAFF,
+        "delete": NO_STAFF,
+    },
+    "inbox/label": {
+        "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
+    },
+    "inbox/savedreply": {
         "changelist": NO_STAFF, "add": NO_STAFF, "change": NO_STAFF, "history": NO_STAFF, "delete": NO_STAFF
     },
     # integration sources (their signing secrets) and API tokens: admins only

@@ -259,6 +259,7 @@ def conversations_touch(*, messages: Sequence[InboxMessage]) -> None:
         ],
         batch_size=500,
     )
+    live.conversation_pages_refresh(conversation_ids=list(touched))
 
 
 def inbound_announce(*, messages: Sequence[InboxMessage]) -> None:
