@@ -51,11 +51,11 @@ def test_timeline_has_days_authors_ai_notes_and_events_all_escaped(staff_client,
     now = timezone.now()
     InboxMessageFactory.create(
         conversation=conversation, direction="outbound", author_kind="staff", author=staff, body="Staff answer",
-        clubos_message_id=None, idempotency_key="s1", sent_at=now - timedelta(minutes=2),
+        clubos_message_id=None, idempotency_key="s1", sent_at=now - timedelta(seconds=2),
     )  # fmt: skip
     InboxMessageFactory.create(
         conversation=conversation, direction="outbound", author_kind="ai", body="AI answer",
-        clubos_message_id=None, idempotency_key="a1", sent_at=now - timedelta(minutes=1),
+        clubos_message_id=None, idempotency_key="a1", sent_at=now - timedelta(seconds=1),
     )  # fmt: skip
     actions.note_add(conversation=conversation, author=staff, body="<b>internal</b>")
     actions.conversation_status_set(conversation=conversation, actor=staff, status="pending")
@@ -149,7 +149,8 @@ def test_every_action_form_acts_and_is_audited(staff_client, staff):
 
 def test_snooze_reads_the_datetime_local_in_club_time(staff_client, settings):
     conversation = ConversationFactory.create()
-    later = timezone.localtime() + timedelta(days=1)
+    # Noon tomorrow in club time: never inside a daylight-saving gap, whatever --clubroom-now says.
+    later = (timezone.localtime() + timedelta(days=1)).replace(hour=12, minute=0)
     response = staff_client.post(_act(conversation), {"action": "snooze", "until": later.strftime("%Y-%m-%dT%H:%M")})
     assert response.status_code == 302
     stored = Conversation.objects.get()
