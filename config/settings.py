@@ -251,7 +251,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for the AI intents, used by decisions, insights and their filters.
-    "ENUM_NAME_OVERRIDES": {"IntentEnum": "ai_agent.intents.Intent"},
+    "ENUM_NAME_OVERRIDES": {
+        "IntentEnum": "ai_agent.intents.Intent",
+        "ConversationStatusEnum": "inbox.models.ConversationStatus",
+        "SettableConversationStatusEnum": "inbox.api_conversation.SETTABLE_STATUS_CHOICES",
+    },
     # Ids in paths are config.converters.DatabaseIdConverter: 1 to 18 digits.
     # A `str` path segment holds no "/" and no control characters (core.middleware answers 400).
     "PATH_CONVERTER_OVERRIDES": {

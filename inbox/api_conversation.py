@@ -31,21 +31,23 @@ from .services.outbound import BODY_MAX_LENGTH, IDEMPOTENCY_KEY_MAX_LENGTH, SUBJ
 
 TAG = "Staff inbox"
 MAX_ID = 10**18 - 1  # what the <id> converter accepts: fits any 64-bit key column
+# Snoozing needs a time (its own endpoint); named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].
+SETTABLE_STATUS_CHOICES = [(value, ConversationStatus(value).label) for value in actions.SETTABLE_STATUSES]
 
 
-class PersonSerializer(serializers.Serializer):
+class InboxPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     username = serializers.CharField()
 
 
-class LabelSerializer(serializers.ModelSerializer):
+class InboxLabelSerializer(serializers.ModelSerializer):
     class Meta:
         model = Label
         fields = ["id", "name", "color"]
 
 
-class ContactSerializer(serializers.Serializer):
+class InboxContactSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="display_name")
     clubos_id = serializers.IntegerField(allow_null=True)
@@ -55,8 +57,8 @@ class ContactSerializer(serializers.Serializer):
     user_id = serializers.IntegerField(allow_null=True)
 
 
-class MessageSerializer(serializers.ModelSerializer):
-    author = PersonSerializer(allow_null=True)
+class InboxMessageSerializer(serializers.ModelSerializer):
+    author = InboxPersonSerializer(allow_null=True)
 
     class Meta:
         model = InboxMessage
@@ -75,17 +77,17 @@ class MessageSerializer(serializers.ModelSerializer):
         ]
 
 
-class NoteSerializer(serializers.ModelSerializer):
-    author = PersonSerializer(allow_null=True)
-    mentions = PersonSerializer(many=True)
+class InboxNoteSerializer(serializers.ModelSerializer):
+    author = InboxPersonSerializer(allow_null=True)
+    mentions = InboxPersonSerializer(many=True)
 
     class Meta:
         model = Note
         fields = ["id", "author", "body", "mentions", "created_at"]
 
 
-class EventSerializer(serializers.ModelSerializer):
-    actor = PersonSerializer(allow_null=True)
+class ConversationEventSerializer(serializers.ModelSerializer):
+    actor = InboxPersonSerializer(allow_null=True)
     details = serializers.DictField()
 
     class Meta:
@@ -96,9 +98,9 @@ class EventSerializer(serializers.ModelSerializer):
 class ConversationStateSerializer(serializers.ModelSerializer):
     """The team's state of a conversation plus how far I have read it."""
 
-    assignee = PersonSerializer(allow_null=True)
+    assignee = InboxPersonSerializer(allow_null=True)
     labels = serializers.SerializerMethodField()
-    contact = ContactSerializer()
+    contact = InboxContactSerializer()
     read_up_to = serializers.SerializerMethodField()
     unread_for_me = serializers.SerializerMethodField()
 
@@ -120,10 +122,10 @@ class ConversationStateSerializer(serializers.ModelSerializer):
             "unread_for_me",
         ]
 
-    @extend_schema_field(LabelSerializer(many=True))
+    @extend_schema_field(InboxLabelSerializer(many=True))
     def get_labels(self, conversation: Conversation) -> list[dict[str, Any]]:
         labels = sorted(conversation.labels.all(), key=lambda label: (label.name.lower(), label.pk))
-        return cast("list[dict[str, Any]]", LabelSerializer(labels, many=True).data)
+        return cast("list[dict[str, Any]]", InboxLabelSerializer(labels, many=True).data)
 
     def get_read_up_to(self, conversation: Conversation) -> int:
         return int(self.context.get("read_up_to", 0))
@@ -140,20 +142,20 @@ class ConversationDetailSerializer(ConversationStateSerializer):
     class Meta(ConversationStateSerializer.Meta):
         fields = [*ConversationStateSerializer.Meta.fields, "messages", "notes", "events"]
 
-    @extend_schema_field(MessageSerializer(many=True))
+    @extend_schema_field(InboxMessageSerializer(many=True))
     def get_messages(self, conversation: Conversation) -> list[dict[str, Any]]:
         rows = selectors.conversation_messages(conversation=conversation)
-        return cast("list[dict[str, Any]]", MessageSerializer(rows, many=True).data)
+        return cast("list[dict[str, Any]]", InboxMessageSerializer(rows, many=True).data)
 
-    @extend_schema_field(NoteSerializer(many=True))
+    @extend_schema_field(InboxNoteSerializer(many=True))
     def get_notes(self, conversation: Conversation) -> list[dict[str, Any]]:
         rows = selectors.conversation_notes(conversation=conversation)
-        return cast("list[dict[str, Any]]", NoteSerializer(rows, many=True).data)
+        return cast("list[dict[str, Any]]", InboxNoteSerializer(rows, many=True).data)
 
-    @extend_schema_field(EventSerializer(many=True))
+    @extend_schema_field(ConversationEventSerializer(many=True))
     def get_events(self, conversation: Conversation) -> list[dict[str, Any]]:
         rows = selectors.conversation_events(conversation=conversation)
-        return cast("list[dict[str, Any]]", EventSerializer(rows, many=True).data)
+        return cast("list[dict[str, Any]]", ConversationEventSerializer(rows, many=True).data)
 
 
 # --- Input ---------------------------------------------------------------------------------------
@@ -204,9 +206,7 @@ class PriorityInputSerializer(serializers.Serializer):
 
 
 class StatusInputSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=[(value, ConversationStatus(value).label) for value in actions.SETTABLE_STATUSES]
-    )
+    status = serializers.ChoiceField(choices=SETTABLE_STATUS_CHOICES)
 
 
 class SnoozeInputSerializer(serializers.Serializer):
@@ -277,7 +277,7 @@ class ReplyAPI(InboxStaffAPIView):
         tags=[TAG],
         summary="Reply to the member (queued; delivered by a task). Idempotent by key",
         request=ReplyInputSerializer,
-        responses={201: MessageSerializer, 200: MessageSerializer},
+        responses={201: InboxMessageSerializer, 200: InboxMessageSerializer},
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         data = validated_input(ReplyInputSerializer(data=request.data))
@@ -293,20 +293,20 @@ class ReplyAPI(InboxStaffAPIView):
             idempotency_key=key,
         )
         code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
-        return Response(MessageSerializer(message).data, status=code)
+        return Response(InboxMessageSerializer(message).data, status=code)
 
 
 class NoteAPI(InboxStaffAPIView):
     @extend_schema(
         tags=[TAG], summary="Add an internal note (never sent)", request=NoteInputSerializer,
-        responses={201: NoteSerializer},
+        responses={201: InboxNoteSerializer},
     )  # fmt: skip
     def post(self, request: Request, conversation_id: int) -> Response:
         data = validated_input(NoteInputSerializer(data=request.data))
         note = actions.note_add(
             conversation=self._conversation(conversation_id), author=self._user(), body=data["body"]
         )
-        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        return Response(InboxNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
 class AssignAPI(InboxStaffAPIView):
@@ -397,6 +397,6 @@ class SnoozeAPI(InboxStaffAPIView):
 
 
 class LabelListAPI(InboxStaffAPIView):
-    @extend_schema(tags=[TAG], summary="The team's labels", responses={200: LabelSerializer(many=True)})
+    @extend_schema(tags=[TAG], summary="The team's labels", responses={200: InboxLabelSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        return Response(LabelSerializer(selectors.labels_list(), many=True).data)
+        return Response(InboxLabelSerializer(selectors.labels_list(), many=True).data)
