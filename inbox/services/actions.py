@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -37,6 +37,7 @@ from ..models import (
 NOTE_MAX_LENGTH = 5000
 LABELS_MAX = 20
 SNOOZE_YEAR_LIMIT = 3000
+MENTIONS_MAX = 20
 # "@sam", "@sam.lee", "@Sam_Lee-2": a username or a first name after an @ that starts a word.
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]{1,150})", re.UNICODE)
 # The statuses staff set directly; snoozing has its own action (it needs a time).
@@ -95,6 +96,15 @@ def conversation_assign(*, conversation: Conversation, actor: User, assignee: Us
     return locked
 
 
+def _label_create(name: str) -> Label:
+    """A new team label, made on first use; a colleague creating the same name at once gets the same label."""
+    try:
+        with transaction.atomic():
+            return Label.objects.create(name=name)
+    except IntegrityError:
+        return Label.objects.get(name__iexact=name)
+
+
 def _labels_resolve(*, label_ids: Iterable[int], names: Iterable[str]) -> list[Label]:
     ids, wanted = set(label_ids), {" ".join(name.split()) for name in names}
     wanted.discard("")
@@ -116,7 +126,7 @@ def _labels_resolve(*, label_ids: Iterable[int], names: Iterable[str]) -> list[L
         by_name = {label.name.lower(): label for label in Label.objects.filter(query)}
         for name in wanted:
             if name.lower() not in by_name:
-                by_name[name.lower()] = Label.objects.create(name=name)  # a new team label, made on first use
+                by_name[name.lower()] = _label_create(name)
     return sorted({*found.values(), *by_name.values()}, key=lambda label: (label.name.lower(), label.pk))
 
 
@@ -245,7 +255,8 @@ def _pointer_set(*, conversation: Conversation, user: User, message_id: int) -> 
 
 
 def conversation_mark_read(*, conversation: Conversation, user: User) -> bool:
-    """Move MY read pointer to the newest inbound message (others' pointers stay); True when it moved.
+    """Move MY read pointer to the newest inbound message (others' pointers stay); True when anything was
+    unread (for me, or still counted in the team's unread count).
 
     The team's `unread_count` (what the badge counted before per-staff pointers) is cleared as well.
     Opening a conversation already read costs one SELECT: no transaction, no lock, no write.
@@ -263,7 +274,7 @@ def conversation_mark_read(*, conversation: Conversation, user: User) -> bool:
 def _mark_read(*, conversation: Conversation, user: User) -> bool:
     locked = _locked(conversation.pk)
     newest = locked.last_inbound_id or 0
-    before, after = _pointer_set(conversation=locked, user=user, message_id=max(newest, 0))
+    before, after = _pointer_set(conversation=locked, user=user, message_id=newest)
     team_cleared = bool(
         Conversation.objects.filter(pk=locked.pk, unread_count__gt=0).update(
             unread_count=0, last_read_at=timezone.now()
@@ -300,6 +311,7 @@ def mentions_find(*, body: str) -> list[User]:
     """Active staff an @word names: by username (exactly, any case) or by first name when only one has it."""
     words = {match.rstrip(".") for match in MENTION.findall(body)}
     words.discard("")
+    words = set(sorted(words)[:MENTIONS_MAX])  # a bounded query, however many @words a note holds
     if not words:
         return []
     staff = list(User.objects.inbox_staff().filter(Q(username__in=words) | Q(first_name__in=words) | _iexact(words)))

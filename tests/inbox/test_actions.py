@@ -294,3 +294,11 @@ def test_user_model_manager_lists_only_active_staff_for_assignment(staff):
     StaffFactory(is_active=False)
     assert list(selectors.assignable_staff()) == list(User.objects.inbox_staff().order_by("first_name", "username"))
     assert staff in selectors.assignable_staff()
+
+
+def test_a_note_full_of_at_words_is_one_bounded_lookup(staff, django_assert_max_num_queries):
+    conversation = ConversationFactory.create()
+    body = " ".join(f"@a{n}" for n in range(700))  # under the 5,000-character limit
+    with django_assert_max_num_queries(12):
+        note = actions.note_add(conversation=conversation, author=staff, body=body)
+    assert not note.mentions.exists()
