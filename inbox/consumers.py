@@ -4,7 +4,8 @@ Frames: `{"type": "conversation.changed", "conversation_id": n}` (something in i
 refetches its timeline and state) and `{"type": "typing", "user_id": n, "name": "Sam"}` (another staff
 member is writing a reply: the collision warning; the page lets it expire). Pages send
 `{"type": "typing"}` while their reply box is being written in; relayed at most once a second.
-Closes: 4403 not signed in as inbox staff, 4404 no such conversation.
+Closes: 4403 not signed in as inbox staff, 4404 no such conversation, 4503 the database or the
+channel layer is unavailable (the page retries with backoff).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import logging
 import time
 from typing import Any
 
-from channels.db import database_sync_to_async
+from django.db import DatabaseError
 
 from realtime.consumers import CLOSE_TRY_AGAIN, PushConsumer, signed_in
+from realtime.db import database_read
 
 from . import live, selectors
 
@@ -36,7 +38,12 @@ class ConversationConsumer(PushConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
-        if not await database_sync_to_async(selectors.conversation_exists)(conversation_id=self.conversation_id):
+        try:
+            exists = await database_read(selectors.conversation_exists)(conversation_id=self.conversation_id)
+        except DatabaseError:  # PostgreSQL is down: the page retries with backoff
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return
+        if not exists:
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.joined = [live.conversation_group(self.conversation_id)]
