@@ -33,22 +33,29 @@ class ConversationConsumer(PushConsumer):
         self.user = signed_in(self.scope)
         self.joined: list[str] = []
         self.last_typing = 0.0
-        await self.accept()  # accepted first so the page can read why it is closed
         if self.user is None or not self.user.is_inbox_staff:
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self._refuse(CLOSE_FORBIDDEN)
             return
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
         try:
             exists = await database_read(selectors.conversation_exists)(conversation_id=self.conversation_id)
         except DatabaseError:  # PostgreSQL is down: the page retries with backoff
-            await self.close(code=CLOSE_TRY_AGAIN)
+            await self._refuse(CLOSE_TRY_AGAIN)
             return
         if not exists:
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self._refuse(CLOSE_NOT_FOUND)
             return
+        # In the group before the handshake completes: nothing sent right after it is missed.
         self.joined = [live.conversation_group(self.conversation_id)]
-        if not await self.groups_join(self.joined):  # the layer is down: the page reconnects with backoff
+        joined = await self.groups_join(self.joined)
+        await self.accept()
+        if not joined:  # the channel layer is down: the page reconnects with backoff
             await self.close(code=CLOSE_TRY_AGAIN)
+
+    async def _refuse(self, code: int) -> None:
+        """Accepted only to close with a code the page can read (a refused handshake has none)."""
+        await self.accept()
+        await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
         await self.groups_leave(self.joined)
