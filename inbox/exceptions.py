@@ -23,3 +23,13 @@ class ConversationNotFound(core.NotFound):
 
 class InvalidStatsRange(core.InvalidInput):
     """The Stats page's dates: not YYYY-MM-DD, reversed, or more than a year apart (400)."""
+
+
+class SavedReplyNotFound(core.NotFound):
+    """No such saved reply (404)."""
+
+    default_message = "Saved reply not found."
+
+
+class SavedReplyInvalid(core.InvalidInput):
+    """A saved reply that cannot be saved as it is (blank, too long, an unknown placeholder…)."""

@@ -2,27 +2,200 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet, Value
 
-from .exceptions import ConversationNotFound
-from .models import Conversation, InboxMessage
+from .exceptions import ConversationNotFound, SavedReplyNotFound
+from .models import Conversation, ConversationStatus, InboxMessage, Label, Note, ReadState, SavedReply
+
+
+class Scope:
+    """Whose conversations the list shows."""
+
+    ALL = "all"
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    CHOICES = (ALL, MINE, UNASSIGNED)
+
+
+def _read_by(user: Any) -> Exists:
+    """The user's read pointer has reached the conversation's newest inbound message."""
+    return Exists(
+        ReadState.objects.filter(
+            conversation=OuterRef("pk"), user=user, last_read_message_id__gte=OuterRef("last_inbound_id")
+        )
+    )
+
+
+def _unread_for(user: Any) -> Q:
+    """Unread for this staff member: an inbound message past their own read pointer (or no pointer yet)."""
+    return Q(last_inbound_id__isnull=False) & ~Q(_read_by(user))
+
+
+def _mentioned(user: Any) -> Exists:
+    return Exists(Note.objects.filter(conversation=OuterRef("pk"), mentions=user))
+
+
+def _mine(user: Any) -> Q:
+    """Assigned to me, or I'm @mentioned in a note of a conversation that isn't resolved."""
+    return Q(assignee=user) | (~Q(status=ConversationStatus.RESOLVED) & Q(_mentioned(user)))
 
 
 def staff_unread_count(*, user: Any) -> int | None:
-    """Conversations with unread inbound messages, for staff; None for anyone else (one indexed COUNT)."""
+    """The staff badge: conversations unread *for me* that are open or assigned to me (one COUNT).
+
+    None for anyone who isn't inbox staff (members and anonymous visitors have no inbox badge).
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_inbox_staff:
         return None
-    return Conversation.objects.with_unread().count()
+    return (
+        Conversation.objects.filter(Q(status=ConversationStatus.OPEN) | Q(assignee=user))
+        .filter(_unread_for(user))
+        .count()
+    )
 
 
-def conversation_list(*, status: str = "") -> QuerySet[Conversation]:
-    """Conversations latest first, with what the list page shows in the same query."""
-    conversations = Conversation.objects.select_related("contact", "contact__user", "assignee").latest_first()
+def _message_text_matches(query: str) -> Q:
+    matching: QuerySet[Any, Any]
+    if connection.vendor == "postgresql":
+        # The GIN index of migration 0006 (the same expression): stemmed English, web-search syntax.
+        document = Func(
+            Value("english"),
+            Func(F("body"), Value("<>"), Value("  "), function="translate"),
+            function="to_tsvector",
+            output_field=SearchVectorField(),
+        )
+        matching = (
+            InboxMessage.objects.annotate(document=document)
+            .filter(document=SearchQuery(query, config="english", search_type="websearch"))
+            .values("conversation_id")
+        )
+    else:
+        matching = InboxMessage.objects.filter(body__icontains=query).values("conversation_id")
+    return Q(pk__in=matching)
+
+
+def _search(query: str) -> Q:
+    """Contact name (and the linked account's), phone, email, and message text."""
+    people = (
+        Q(contact__name__icontains=query)
+        | Q(contact__email__icontains=query)
+        | Q(contact__phone__icontains=query)
+        | Q(contact__user__display_name__icontains=query)
+    )
+    return people | _message_text_matches(query)
+
+
+@dataclass(frozen=True)
+class ListCursor:
+    """Where a page of the list ends: the last row's (last_message_at, id), for keyset pagination."""
+
+    last_message_at: datetime
+    conversation_id: int
+
+
+def conversation_list(
+    *,
+    user: Any,
+    status: str = "",
+    scope: str = Scope.ALL,
+    label_id: int | None = None,
+    channel: str = "",
+    source: str = "",
+    unread_only: bool = False,
+    q: str = "",
+    updated_since: datetime | None = None,
+    after: ListCursor | None = None,
+) -> QuerySet[Conversation]:
+    """Conversations with messages, latest activity first, each row with what the list shows.
+
+    A constant number of queries however many rows: the contact, its account and the assignee are
+    joined, `unread_for_me` is an EXISTS on the user's read pointer, and labels are one prefetch.
+    """
+    conversations = (
+        Conversation.objects.filter(last_message_at__isnull=False)
+        .select_related("contact", "contact__user", "assignee")
+        .prefetch_related("labels")
+        .annotate(unread_for_me=ExpressionWrapper(_unread_for(user), output_field=BooleanField()))
+        .order_by("-last_message_at", "-pk")
+    )
     if status:
         conversations = conversations.filter(status=status)
+    if scope == Scope.MINE:
+        conversations = conversations.filter(_mine(user))
+    elif scope == Scope.UNASSIGNED:
+        conversations = conversations.filter(assignee__isnull=True)
+    if label_id is not None:
+        conversations = conversations.filter(labels=label_id)
+    if channel:
+        conversations = conversations.filter(last_message_channel=channel)
+    if source:
+        conversations = conversations.filter(source=source)
+    if unread_only:
+        conversations = conversations.filter(_unread_for(user))
+    if q:
+        conversations = conversations.filter(_search(q))
+    if updated_since is not None:
+        conversations = conversations.filter(updated_at__gte=updated_since)
+    if after is not None:
+        conversations = conversations.filter(
+            Q(last_message_at__lt=after.last_message_at)
+            | Q(last_message_at=after.last_message_at, pk__lt=after.conversation_id)
+        )
     return conversations
+
+
+def conversation_list_page(
+    *, conversations: QuerySet[Conversation], size: int
+) -> tuple[list[Conversation], ListCursor | None]:
+    """One page of a conversation_list and the cursor of the next (None on the last page): no COUNT."""
+    rows = list(conversations[: size + 1])
+    if len(rows) <= size:
+        return rows, None
+    rows = rows[:size]
+    last = rows[-1]
+    if last.last_message_at is None:  # conversation_list only lists conversations with messages
+        return rows, None
+    return rows, ListCursor(last_message_at=last.last_message_at, conversation_id=last.pk)
+
+
+def conversation_recent(*, user: Any, since: datetime) -> QuerySet[Conversation]:
+    """Conversations with activity since then, latest first."""
+    return conversation_list(user=user).filter(last_message_at__gte=since)
+
+
+def conversation_filter_counts(*, user: Any) -> dict[str, int]:
+    """The numbers on the filter bar, in one aggregate query.
+
+    Per status over every conversation; mine / unassigned / unread (for me) over the ones not resolved.
+    """
+    active = ~Q(status=ConversationStatus.RESOLVED)
+    counts = (
+        Conversation.objects.filter(last_message_at__isnull=False)
+        .annotate(read_by_me=_read_by(user), mentioned=_mentioned(user))
+        .aggregate(
+            **{value: Count("pk", filter=Q(status=value)) for value in ConversationStatus.values},
+            all=Count("pk"),
+            mine=Count("pk", filter=active & (Q(assignee=user) | Q(mentioned=True))),
+            unassigned=Count("pk", filter=active & Q(assignee__isnull=True)),
+            unread=Count("pk", filter=active & Q(last_inbound_id__isnull=False, read_by_me=False)),
+        )
+    )
+    return {name: int(value or 0) for name, value in counts.items()}
+
+
+def conversation_sources() -> list[str]:
+    """The sources conversations came from (for the filter bar)."""
+    return sorted(Conversation.objects.order_by().values_list("source", flat=True).distinct())
+
+
+def label_list() -> QuerySet[Label]:
+    return Label.objects.all()
 
 
 def conversation_get(*, conversation_id: int) -> Conversation:
@@ -35,3 +208,14 @@ def conversation_get(*, conversation_id: int) -> Conversation:
 def conversation_messages(*, conversation: Conversation) -> QuerySet[InboxMessage]:
     """Oldest first, as a conversation reads."""
     return InboxMessage.objects.filter(conversation=conversation).select_related("author").order_by("sent_at", "pk")
+
+
+def saved_reply_list() -> QuerySet[SavedReply]:
+    return SavedReply.objects.select_related("created_by")
+
+
+def saved_reply_get(*, saved_reply_id: int) -> SavedReply:
+    saved_reply = SavedReply.objects.select_related("created_by").filter(pk=saved_reply_id).first()
+    if saved_reply is None:
+        raise SavedReplyNotFound()
+    return saved_reply

@@ -33,7 +33,7 @@ from clubos.services.matching import normalize_text
 from core.nudge import task_nudge
 from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
-from .. import app_settings
+from .. import app_settings, live
 from ..exceptions import ReplyNotAllowed
 from ..models import (
     CLUBOS_SOURCE,
@@ -158,6 +158,7 @@ def outbound_message_queue(
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_at=now, last_message_preview=message_preview(body), last_message_channel=channel, updated_at=now
     )
+    live.conversations_changed(conversation_ids=[conversation.pk])  # open lists move it to the top
     message_id = message.pk
     transaction.on_commit(lambda: _delivery_queue(message_id))
     return message

@@ -152,7 +152,7 @@ def test_reply_is_queued_and_the_send_task_runs_after_commit(staff, django_captu
         )
     assert (message.delivery_status, message.body, message.direction) == ("queued", "Hello", "outbound")
     assert message.idempotency_key
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the delivery nudge, and the open lists' conversation.changed event
     conversation.refresh_from_db()
     assert conversation.last_message_preview == "Hello"
 
