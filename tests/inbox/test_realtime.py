@@ -76,3 +76,25 @@ async def test_staff_badge_follows_synced_inbound_messages_and_reads():
 
     await staff_socket.disconnect()
     await member_socket.disconnect()
+
+
+async def test_inbound_into_an_already_unread_conversation_still_refreshes_the_badge_and_the_list():
+    staff = await database_sync_to_async(StaffFactory)()
+    other = await database_sync_to_async(StaffFactory)()
+    await database_sync_to_async(clubos_message_sink.ingest)(messages=[synced(clubos_id=61_000_100, body="first")])
+    conversation = await database_sync_to_async(Conversation.objects.get)()
+    # The other staff member reads it; for me it stays unread.
+    await database_sync_to_async(conversation_mark_read)(conversation=conversation, user=other)
+
+    mine, theirs = await _open(staff), await _open(other)
+    assert (await _next_unread(mine))["inbox"] == 1
+    assert (await _next_unread(theirs))["inbox"] == 0
+
+    # A second text into the conversation that is already unread for me.
+    await database_sync_to_async(clubos_message_sink.ingest)(messages=[synced(clubos_id=61_000_100, body="hello?")])
+    assert await mine.receive_json_from(TIMEOUT) == {"type": "unread", "messages": 0, "inbox": 1}
+    assert await mine.receive_json_from(TIMEOUT) == {"type": "conversation.changed", "conversation_id": conversation.pk}
+    assert (await _next_unread(theirs))["inbox"] == 1  # past their pointer now
+
+    await mine.disconnect()
+    await theirs.disconnect()
