@@ -21,6 +21,8 @@ from core.fields import validated_input
 from core.pagination import CheckedCursorPagination
 
 from . import selectors
+from .exceptions import SavedReplyTitleTaken
+from .models import SavedReply
 from .serializers import (
     ConversationListQuerySerializer,
     ConversationRowSerializer,
@@ -42,6 +44,7 @@ ERRORS: dict[int, Any] = {
     401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
     403: OpenApiResponse(ErrorSerializer, description="Not club staff."),
 }
+CONFLICT: dict[int, Any] = {409: OpenApiResponse(ErrorSerializer, description="Another saved reply has this title.")}
 NOT_FOUND: dict[int, Any] = {404: OpenApiResponse(ErrorSerializer, description="No such saved reply or conversation.")}
 
 
@@ -105,16 +108,22 @@ class SavedReplyListAPI(InboxAPIView):
         tags=[TAG],
         summary="Add a saved reply (an unknown {placeholder} is refused)",
         request=SavedReplyWriteSerializer,
-        responses={201: SavedReplySerializer, **ERRORS},
+        responses={201: SavedReplySerializer, **ERRORS, **CONFLICT},
     )
     def post(self, request: Request) -> Response:
         data = validated_input(SavedReplyWriteSerializer(data=request.data))
-        saved = saved_replies.saved_reply_create(user=self._user(), title=data["title"], body=data["body"])
+        try:
+            saved = saved_replies.saved_reply_create(user=self._user(), title=data["title"], body=data["body"])
+        except SavedReplyTitleTaken as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(SavedReplySerializer(saved).data, status=status.HTTP_201_CREATED)
 
 
 class SavedReplyDetailAPI(InboxAPIView):
     serializer_class = SavedReplySerializer
+    # For OPTIONS (DRF's metadata looks the object up); the methods below go through the selector.
+    queryset = SavedReply.objects.all()
+    lookup_url_kwarg = "saved_reply_id"
 
     @extend_schema(tags=[TAG], summary="One saved reply", responses={200: SavedReplySerializer, **ERRORS, **NOT_FOUND})
     def get(self, request: Request, saved_reply_id: int) -> Response:
@@ -124,7 +133,7 @@ class SavedReplyDetailAPI(InboxAPIView):
         tags=[TAG],
         summary="Replace a saved reply's title and text",
         request=SavedReplyWriteSerializer,
-        responses={200: SavedReplySerializer, **ERRORS, **NOT_FOUND},
+        responses={200: SavedReplySerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
     )
     def put(self, request: Request, saved_reply_id: int) -> Response:
         return self._update(request, saved_reply_id, partial=False)
@@ -133,7 +142,7 @@ class SavedReplyDetailAPI(InboxAPIView):
         tags=[TAG],
         summary="Change a saved reply's title or text",
         request=SavedReplyWriteSerializer(partial=True),
-        responses={200: SavedReplySerializer, **ERRORS, **NOT_FOUND},
+        responses={200: SavedReplySerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
     )
     def patch(self, request: Request, saved_reply_id: int) -> Response:
         return self._update(request, saved_reply_id, partial=True)
@@ -147,9 +156,12 @@ class SavedReplyDetailAPI(InboxAPIView):
     def _update(self, request: Request, saved_reply_id: int, *, partial: bool) -> Response:
         saved = selectors.saved_reply_get(saved_reply_id=saved_reply_id)
         data = validated_input(SavedReplyWriteSerializer(data=request.data, partial=partial))
-        saved = saved_replies.saved_reply_update(
-            user=self._user(), saved_reply=saved, title=data.get("title"), body=data.get("body")
-        )
+        try:
+            saved = saved_replies.saved_reply_update(
+                user=self._user(), saved_reply=saved, title=data.get("title"), body=data.get("body")
+            )
+        except SavedReplyTitleTaken as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(SavedReplySerializer(saved).data)
 
 

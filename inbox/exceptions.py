@@ -33,3 +33,9 @@ class SavedReplyNotFound(core.NotFound):
 
 class SavedReplyInvalid(core.InvalidInput):
     """A saved reply that cannot be saved as it is (blank, too long, an unknown placeholder…)."""
+
+
+class SavedReplyTitleTaken(SavedReplyInvalid):
+    """Another saved reply has this title (any case): a form error on pages, a 409 in the API."""
+
+    default_message = "title: A saved reply with this title already exists."

@@ -18,7 +18,17 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class ConversationListQuerySerializer(serializers.Serializer):
+class QuerySerializer(serializers.Serializer):
+    """Query parameters: one given empty is refused (DRF would treat `?hours=` as absent; the schema says no)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        for name, field in self.fields.items():
+            if data.get(name) == "" and not getattr(field, "allow_blank", False):
+                raise serializers.ValidationError({name: ["This field may not be blank."]})
+        return super().to_internal_value(data)
+
+
+class ConversationListQuerySerializer(QuerySerializer):
     status = serializers.ChoiceField(choices=ConversationStatus.choices, required=False)
     scope = serializers.ChoiceField(
         choices=Scope.CHOICES,
@@ -49,7 +59,7 @@ class ConversationListQuerySerializer(serializers.Serializer):
         }
 
 
-class RecentQuerySerializer(serializers.Serializer):
+class RecentQuerySerializer(QuerySerializer):
     hours = serializers.IntegerField(required=False, default=24, min_value=1, max_value=168)
 
 
@@ -108,7 +118,7 @@ class SavedReplyWriteSerializer(serializers.Serializer):
     )
 
 
-class SavedReplyRenderQuerySerializer(serializers.Serializer):
+class SavedReplyRenderQuerySerializer(QuerySerializer):
     conversation = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The conversation's id.")
 
 

@@ -7,7 +7,9 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -58,19 +60,24 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     counts = selectors.conversation_filter_counts(user=request.user)
     filters = context["filters"]
     context["status_tabs"] = [
-        {"value": value, "label": label, "count": counts[value or "all"], "query": _tab_query(request, status=value)}
+        {
+            "value": value,
+            "label": label,
+            "count": selectors.count_label(counts[value or "all"]),
+            "query": _tab_query(request, status=value),
+        }
         for value, label in ConversationFilterForm.base_fields["status"].choices  # type: ignore[attr-defined]
     ]
     context["scope_tabs"] = [
         {
             "value": value,
             "label": label,
-            "count": counts.get(value),
+            "count": selectors.count_label(counts[value]) if value in counts and value != "all" else None,
             "query": _tab_query(request, scope="" if value == "all" else value),
         }
         for value, label in ConversationFilterForm.base_fields["scope"].choices  # type: ignore[attr-defined]
     ]
-    context["counts"] = counts
+    context["unread_label"] = selectors.count_label(counts["unread"])
     context["labels"] = selectors.label_list()
     context["sources"] = selectors.conversation_sources()
     context["current_status"] = filters["status"]
@@ -81,9 +88,14 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 @inbox_staff_required
 @require_GET
 def conversation_rows(request: HttpRequest) -> HttpResponse:
-    """The list's rows alone, for the live refresh (static/js/inbox_list.js)."""
+    """The list's rows alone, for the live refresh (static/js/inbox_list.js).
+
+    Rendered without the request's context processors: a refresh needs no nav badge nor sync banner
+    (the badge comes over the socket), only the CSRF token of the rows' Resolve forms.
+    """
     context, status = _list_context(request)
-    return render(request, "inbox/_conversation_rows.html", context, status=status)
+    html = render_to_string("inbox/_conversation_rows.html", {**context, "csrf_token": get_token(request)})
+    return HttpResponse(html, status=status)
 
 
 @inbox_staff_required

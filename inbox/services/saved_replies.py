@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 
-from ..exceptions import NotInboxStaff, SavedReplyInvalid
+from ..exceptions import NotInboxStaff, SavedReplyInvalid, SavedReplyTitleTaken
 from ..models import Conversation, SavedReply
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -55,7 +55,7 @@ def _saved(saved_reply: SavedReply) -> SavedReply:
         with transaction.atomic():
             saved_reply.save()
     except IntegrityError as exc:  # the case-insensitive unique title
-        raise SavedReplyInvalid("title: A saved reply with this title already exists.") from exc
+        raise SavedReplyTitleTaken() from exc
     return saved_reply
 
 

@@ -76,6 +76,11 @@ def test_list_filters_and_search(api, staff):
         {"updated_since": "yesterday"},
         {"q": "x" * 201},
         {"q": "bad\x00"},
+        {"updated_since": ""},
+        {"label": ""},
+        {"status": ""},
+        {"source": ""},
+        {"q": ""},
     ],
 )
 def test_bad_filters_are_400(api, params):
@@ -112,7 +117,7 @@ def test_recent_is_bounded_and_filters_by_hours(api):
     )
     assert [r["contact"]["name"] for r in api.get(RECENT).json()["results"]] == ["Today"]
     assert len(api.get(RECENT, {"hours": "168"}).json()["results"]) == 2
-    for hours in ("0", "169", "-1", "soon"):
+    for hours in ("0", "169", "-1", "soon", ""):
         assert api.get(RECENT, {"hours": hours}).status_code == 400
 
 
@@ -154,11 +159,14 @@ def test_saved_reply_bad_input_is_400(api, body, error):
     assert error in response.json()["detail"]
 
 
-def test_saved_reply_duplicate_title_is_400(api):
+def test_saved_reply_duplicate_title_is_a_409(api):
     assert api.post(SAVED, {"title": "Hours", "body": "a"}, format="json").status_code == 201
+    other = api.post(SAVED, {"title": "Prices", "body": "b"}, format="json").json()["id"]
     response = api.post(SAVED, {"title": "HOURS", "body": "b"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "already exists" in response.json()["detail"]
+    assert api.patch(f"{SAVED}{other}/", {"title": "hours"}, format="json").status_code == 409
+    assert api.options(f"{SAVED}0/").status_code == 200  # DRF's metadata: no object, no 500
 
 
 def test_nonexistent_saved_reply_is_404(api):

@@ -73,6 +73,14 @@ def test_pages_are_keyset_links_older_and_newest(staff_client):
     assert "← Newest" in second.content.decode()
 
 
+def test_rows_fragment_is_the_rows_alone_in_four_queries(staff_client, django_assert_num_queries):
+    for n in range(3):
+        clubos_message_sink.ingest(messages=[synced(clubos_id=n + 1, name=f"Person {n}")])
+    with django_assert_num_queries(4):  # session, user, the rows, their labels: no badge, no banner
+        content = staff_client.get(ROWS).content.decode()
+    assert content.count('name="csrfmiddlewaretoken"') == 3
+
+
 def test_rows_fragment_is_the_rows_alone_latest_first(staff_client):
     clubos_message_sink.ingest(messages=[synced(clubos_id=1, name="Older Olga", minutes_ago=30)])
     clubos_message_sink.ingest(messages=[synced(clubos_id=2, name="Newer Nina", minutes_ago=1)])
