@@ -92,8 +92,9 @@ async def test_inbound_into_an_already_unread_conversation_still_refreshes_the_b
 
     # A second text into the conversation that is already unread for me.
     await database_sync_to_async(clubos_message_sink.ingest)(messages=[synced(clubos_id=61_000_100, body="hello?")])
-    assert await mine.receive_json_from(TIMEOUT) == {"type": "unread", "messages": 0, "inbox": 1}
-    assert await mine.receive_json_from(TIMEOUT) == {"type": "conversation.changed", "conversation_id": conversation.pk}
+    frames = [await mine.receive_json_from(TIMEOUT), await mine.receive_json_from(TIMEOUT)]
+    assert {"type": "unread", "messages": 0, "inbox": 1} in frames  # pushed although the count is the same
+    assert {"type": "conversation.changed", "conversation_id": conversation.pk} in frames  # the list refetches
     assert (await _next_unread(theirs))["inbox"] == 1  # past their pointer now
 
     await mine.disconnect()

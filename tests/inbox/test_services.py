@@ -232,7 +232,10 @@ def test_new_inbound_messages_hint_staff_sockets_after_commit(django_capture_on_
     try:
         with django_capture_on_commit_callbacks(execute=True):
             sink.ingest(messages=[synced(message_id=90)])
-        event = async_to_sync(layer.receive)(channel)
+        events = [async_to_sync(layer.receive)(channel) for _ in range(2)]
     finally:
         async_to_sync(layer.group_discard)(STAFF_INBOX_GROUP, channel)
-    assert event["type"] == "unread.refresh"
+    # The badge refresh, and the lists' `conversation.changed` (its conversation moves to the top).
+    assert sorted(event["type"] for event in events) == ["realtime.event", "unread.refresh"]
+    changed = next(event for event in events if event["type"] == "realtime.event")
+    assert changed["event"] == "conversation.changed"
