@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet, Value
 
 from .exceptions import ConversationNotFound, SavedReplyNotFound
-from .models import Conversation, ConversationStatus, InboxMessage, Label, Note, ReadState, SavedReply
+from .models import Contact, Conversation, ConversationStatus, InboxMessage, Label, Note, ReadState, SavedReply
 
 
 class Scope:
@@ -60,35 +60,61 @@ def staff_unread_count(*, user: Any) -> int | None:
     )
 
 
+# Up to this many matching messages, search keeps their conversation ids (a small hashed set); past it,
+# a common word, each listed conversation is checked for a match in order, so a page fills quickly.
+TEXT_MATCHES_AS_SET = 2000
+
+
 def _message_text_matches(query: str) -> Q:
-    matching: QuerySet[Any, Any]
-    if connection.vendor == "postgresql":
-        # The GIN index of migration 0006 (the same expression): stemmed English, web-search syntax.
-        document = Func(
-            Value("english"),
-            Func(F("body"), Value("<>"), Value("  "), function="translate"),
-            function="to_tsvector",
-            output_field=SearchVectorField(),
+    if connection.vendor != "postgresql":
+        return Q(pk__in=InboxMessage.objects.filter(body__icontains=query).values("conversation_id"))
+    # The GIN index of migration 0007 (the same expression): stemmed English, web-search syntax.
+    document = Func(
+        Value("english"),
+        Func(F("body"), Value("<>"), Value("  "), function="translate"),
+        function="to_tsvector",
+        output_field=SearchVectorField(),
+    )
+    matching = InboxMessage.objects.annotate(document=document).filter(
+        document=SearchQuery(query, config="english", search_type="websearch")
+    )
+    # One bounded read of the index decides the plan: a rare word's few conversations as a set, or a
+    # common word checked per conversation (an IN over hundreds of thousands of ids is a slow subplan).
+    found = list(matching.order_by().values_list("conversation_id", flat=True)[: TEXT_MATCHES_AS_SET + 1])
+    if len(found) <= TEXT_MATCHES_AS_SET:
+        return Q(pk__in=set(found))
+    return Q(Exists(matching.filter(conversation=OuterRef("pk"))))
+
+
+def _people_matches(query: str) -> Q:
+    if connection.vendor != "postgresql":
+        return (
+            Q(contact__name__icontains=query)
+            | Q(contact__email__icontains=query)
+            | Q(contact__phone__icontains=query)
+            | Q(contact__user__display_name__icontains=query)
         )
-        matching = (
-            InboxMessage.objects.annotate(document=document)
-            .filter(document=SearchQuery(query, config="english", search_type="websearch"))
-            .values("conversation_id")
-        )
-    else:
-        matching = InboxMessage.objects.filter(body__icontains=query).values("conversation_id")
-    return Q(pk__in=matching)
+    # As for text: bounded reads by the trigram indexes of migration 0007 (a BitmapOr over the three),
+    # then a set of contact ids; an OR across joined tables would read every conversation instead.
+    own = Contact.objects.filter(Q(name__icontains=query) | Q(email__icontains=query) | Q(phone__icontains=query))
+    linked = Contact.objects.filter(user__display_name__icontains=query)
+    found: set[int] = set()
+    for contacts in (own, linked):
+        ids = list(contacts.order_by().values_list("pk", flat=True)[: TEXT_MATCHES_AS_SET + 1])
+        if len(ids) > TEXT_MATCHES_AS_SET:  # a fragment half the club shares: checked per listed conversation
+            return (
+                Q(contact__name__icontains=query)
+                | Q(contact__email__icontains=query)
+                | Q(contact__phone__icontains=query)
+                | Q(contact__user__display_name__icontains=query)
+            )
+        found.update(ids)
+    return Q(contact_id__in=found)
 
 
 def _search(query: str) -> Q:
     """Contact name (and the linked account's), phone, email, and message text."""
-    people = (
-        Q(contact__name__icontains=query)
-        | Q(contact__email__icontains=query)
-        | Q(contact__phone__icontains=query)
-        | Q(contact__user__display_name__icontains=query)
-    )
-    return people | _message_text_matches(query)
+    return _people_matches(query) | _message_text_matches(query)
 
 
 @dataclass(frozen=True)
