@@ -26,7 +26,7 @@ from .models import SavedReply
 from .serializers import (
     ConversationListQuerySerializer,
     ConversationRowSerializer,
-    ErrorSerializer,
+    InboxErrorSerializer,
     RecentQuerySerializer,
     SavedReplyRenderedSerializer,
     SavedReplyRenderQuerySerializer,
@@ -40,12 +40,16 @@ if TYPE_CHECKING:
 
 TAG = "Staff inbox"
 ERRORS: dict[int, Any] = {
-    400: OpenApiResponse(ErrorSerializer, description="A parameter is not valid."),
-    401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
-    403: OpenApiResponse(ErrorSerializer, description="Not club staff."),
+    400: OpenApiResponse(InboxErrorSerializer, description="A parameter is not valid."),
+    401: OpenApiResponse(InboxErrorSerializer, description="Not signed in."),
+    403: OpenApiResponse(InboxErrorSerializer, description="Not club staff."),
 }
-CONFLICT: dict[int, Any] = {409: OpenApiResponse(ErrorSerializer, description="Another saved reply has this title.")}
-NOT_FOUND: dict[int, Any] = {404: OpenApiResponse(ErrorSerializer, description="No such saved reply or conversation.")}
+CONFLICT: dict[int, Any] = {
+    409: OpenApiResponse(InboxErrorSerializer, description="Another saved reply has this title.")
+}
+NOT_FOUND: dict[int, Any] = {
+    404: OpenApiResponse(InboxErrorSerializer, description="No such saved reply or conversation.")
+}
 
 
 class ConversationCursorPagination(CheckedCursorPagination):

@@ -14,7 +14,7 @@ from .selectors import Scope
 MAX_ID = 2**63 - 1
 
 
-class ErrorSerializer(serializers.Serializer):
+class InboxErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
