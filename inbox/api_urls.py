@@ -6,8 +6,8 @@ the list's (and saved replies') in their own module.
 
 from django.urls import path
 
+from . import api, api_sources
 from . import api_conversation as conversation
-from . import api_sources
 
 urlpatterns = [
     path(
@@ -15,6 +15,19 @@ urlpatterns = [
         api_sources.SourceMessageAPI.as_view(),
         name="inbox-source-messages",
     ),
+    # --- i11b: the conversation list and saved replies -----------------------------------------
+    path("inbox/conversations/", api.ConversationListAPI.as_view(), name="inbox-conversation-list"),
+    path("inbox/conversations/recent/", api.ConversationRecentAPI.as_view(), name="inbox-conversation-recent"),
+    path("inbox/saved-replies/", api.SavedReplyListAPI.as_view(), name="inbox-saved-reply-list"),
+    path(
+        "inbox/saved-replies/<id:saved_reply_id>/", api.SavedReplyDetailAPI.as_view(), name="inbox-saved-reply-detail"
+    ),
+    path(
+        "inbox/saved-replies/<id:saved_reply_id>/render/",
+        api.SavedReplyRenderAPI.as_view(),
+        name="inbox-saved-reply-render",
+    ),
+    # --- end i11b ------------------------------------------------------------------------------
     path("inbox/labels/", conversation.LabelListAPI.as_view(), name="inbox-label-list"),
     path(
         "inbox/conversations/<id:conversation_id>/",

@@ -13,5 +13,4 @@ class InboxConfig(AppConfig):
         from . import live, selectors, tasks  # noqa: F401
 
         badge_register(name="inbox", count=selectors.staff_unread_count, groups=live.staff_groups)
-        # Staff lists and badges hear that a conversation changed (its id only: they refetch).
         topic_register(name=live.CONVERSATION_CHANGED, groups=live.staff_groups)

@@ -33,3 +33,19 @@ class StaffMemberNotFound(core.NotFound):
     """No such (active) staff member to assign to (404)."""
 
     default_message = "No such staff member."
+
+
+class SavedReplyNotFound(core.NotFound):
+    """No such saved reply (404)."""
+
+    default_message = "Saved reply not found."
+
+
+class SavedReplyInvalid(core.InvalidInput):
+    """A saved reply that cannot be saved as it is (blank, too long, an unknown placeholder…)."""
+
+
+class SavedReplyTitleTaken(SavedReplyInvalid):
+    """Another saved reply has this title (any case): a form error on pages, a 409 in the API."""
+
+    default_message = "title: A saved reply with this title already exists."

@@ -8,6 +8,9 @@ from typing import Any
 from realtime import push
 
 STAFF_GROUP = "staff.inbox"
+# `{"type": "conversation.changed", "conversation_id": n}` to every staff socket: the list refetches.
+CONVERSATION_CHANGED = "conversation.changed"
+CHANGED_EVENTS_MAX = 20
 
 
 def staff_groups(*, user: Any) -> Sequence[str]:
@@ -20,7 +23,21 @@ def staff_inbox_changed() -> None:
     push.badges_refresh(groups=[STAFF_GROUP])
 
 
-CONVERSATION_CHANGED = "conversation.changed"
+def staff_badge_refresh(*, user_id: int) -> None:
+    """One staff member's own read state changed: only their sockets re-read the badge."""
+    push.badges_refresh(user_ids=[user_id])
+
+
+def conversations_changed(*, conversation_ids: Sequence[int]) -> None:
+    """These conversations changed (a new message, status, assignment…): open lists refetch after commit."""
+    ids = sorted(set(conversation_ids))
+    if not ids:
+        return
+    if len(ids) > CHANGED_EVENTS_MAX:  # a big sync batch: one "refetch everything" is enough
+        push.event_send(groups=[STAFF_GROUP], event=CONVERSATION_CHANGED, data={"conversation_id": None})
+        return
+    for conversation_id in ids:
+        push.event_send(groups=[STAFF_GROUP], event=CONVERSATION_CHANGED, data={"conversation_id": conversation_id})
 
 
 def conversation_group(conversation_id: int) -> str:

@@ -103,6 +103,7 @@ def _world() -> World:
         "messaging/messagingsuspension": suspension.pk,
         "messaging/moderationaction": ModerationAction.objects.get().pk,
         "mine": mine.pk,
+        "saved_reply": SavedReply.objects.create(title="Pool hours", body="Hi {first_name}, 6 to 22.").pk,
     }
     return World(owner, buddy, other, staff, admin, thread.pk, message.pk, conversation, objects)
 
@@ -136,6 +137,10 @@ def _owner_name(w: World) -> dict[str, Any]:
 
 def _conversation(w: World) -> dict[str, Any]:
     return {"conversation_id": w.conversation.pk}
+
+
+def _saved_reply(w: World) -> dict[str, Any]:
+    return {"saved_reply_id": w.objects["saved_reply"]}
 
 
 def _reset(w: World) -> dict[str, Any]:
@@ -187,6 +192,14 @@ SITE: dict[str, Expect] = {
         "302 404 404 302 302", "post", _conversation, {"action": "priority", "priority": "high"}
     ),
     "inbox/<id:conversation_id>/live/": Expect("302 404 404 200 200", kwargs=_conversation),
+    "inbox/rows/": Expect("302 403 403 200 200"),
+    "inbox/<id:conversation_id>/resolve/": Expect(
+        "302 403 403 302 302", "post", lambda w: {"conversation_id": w.conversation.pk}
+    ),
+    "inbox/saved-replies/": Expect("302 403 403 200 200"),
+    "inbox/saved-replies/<id:saved_reply_id>/": Expect("302 403 403 200 200", kwargs=_saved_reply),
+    # staff delete it, so the admin (next) finds nothing
+    "inbox/saved-replies/<id:saved_reply_id>/delete/": Expect("302 403 403 302 404", "post", _saved_reply),
     "clubos/": Expect("302 403 403 200 200"),
     # reports: a staff page to look at, and its CSV (members 404)
     "inbox/stats/": Expect("302 404 404 200 200"),
@@ -260,6 +273,13 @@ SITE: dict[str, Expect] = {
     ),
     "api/v1/inbox/conversations/<id:conversation_id>/snooze/": Expect(
         "401 403 403 200 200", "post", _conversation, {"until": "2999-01-01T09:00:00Z"}
+    ),
+    "api/v1/inbox/conversations/": Expect("401 403 403 200 200", data={"q": "pool"}),
+    "api/v1/inbox/conversations/recent/": Expect("401 403 403 200 200", data={"hours": "24"}),
+    "api/v1/inbox/saved-replies/": Expect("401 403 403 200 200"),
+    "api/v1/inbox/saved-replies/<id:saved_reply_id>/": Expect("401 403 403 200 200", kwargs=_saved_reply),
+    "api/v1/inbox/saved-replies/<id:saved_reply_id>/render/": Expect(
+        "401 403 403 200 200", kwargs=_saved_reply, data={"conversation": "conversation"}
     ),
     "api/schema/": Expect("401 200 200 200 200"),
     "api/docs/": Expect("302 200 200 200 200"),
@@ -477,13 +497,18 @@ def test_route_answers_each_role_as_expected(pattern):
     for role in ("anonymous", "other", "staff", "admin", "owner"):  # the owner last: its writes are real
         client = _client(world, role)
         if expect.method == "get":
-            response = client.get(url)
+            response = client.get(url, _query(world, expect.data))
         else:
             response = _send(client, expect.method, url, expect.data or {}, api=pattern.startswith("api/"))
         got.append((role, response.status_code))
     statuses = dict(got)
     actual = " ".join(str(statuses[role]) for role in ROLES)
     assert actual == expect.statuses, f"{pattern}: expected {expect.statuses}, got {actual} ({' '.join(ROLES)})"
+
+
+def _query(world: World, data: dict[str, Any] | None) -> dict[str, Any]:
+    """A GET's query string; the value "conversation" stands for the world's conversation id."""
+    return {key: world.conversation.pk if value == "conversation" else value for key, value in (data or {}).items()}
 
 
 def _send(client: Client, method: str, url: str, data: dict[str, Any], *, api: bool) -> Any:

@@ -260,10 +260,15 @@ def conversations_touch(*, messages: Sequence[InboxMessage]) -> None:
         batch_size=500,
     )
     live.conversation_pages_refresh(conversation_ids=list(touched))
+    live.conversations_changed(conversation_ids=list(touched))  # open lists refetch: these move to the top
 
 
 def inbound_announce(*, messages: Sequence[InboxMessage]) -> None:
-    """Staff sockets re-read the badge, and `inbound_messages_received` carries the ids, after commit."""
+    """Staff sockets re-read the badge, and `inbound_messages_received` carries the ids, after commit.
+
+    Always, even for a conversation that was already unread: a new message may pass some staff
+    member's read pointer, and counts are state (every staff socket re-reads its own).
+    """
     ids = [row.pk for row in messages]
     live.staff_inbox_changed()
     transaction.on_commit(lambda: _signal_inbound(ids))

@@ -158,6 +158,7 @@ def outbound_message_queue(
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_at=now, last_message_preview=message_preview(body), last_message_channel=channel, updated_at=now
     )
+    live.conversation_changed(conversation_id=conversation.pk)  # open lists move it to the top; open pages show it
     message_id = message.pk
     transaction.on_commit(lambda: _delivery_queue(message_id))
     return message

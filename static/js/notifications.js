@@ -143,6 +143,9 @@
       if (link) link.hidden = !frame.enabled;
       if (!frame.enabled) setTitleCount(0);
       document.dispatchEvent(new CustomEvent("clubroom:messaging", { detail: frame }));
+    } else if (frame.type !== "heartbeat") {
+      // A registered topic's event (e.g. the inbox's "conversation.changed"): pages that care listen.
+      document.dispatchEvent(new CustomEvent("clubroom:event", { detail: frame }));
     }
   }
 

@@ -46,6 +46,8 @@ PAGES = {
     "messaging:unsubscribe": "anonymous (a stale link)",
     "inbox:conversation_list": "staff (and a member's 403)",
     "inbox:conversation_detail": "staff",
+    "inbox:saved_reply_list": "staff (with a saved reply)",
+    "inbox:saved_reply_edit": "staff",
     "clubos:status": "staff",
     "moderation:report_list": "staff (and a member's 404)",
     "inbox:stats": "staff (and at 390 px)",
@@ -62,6 +64,9 @@ NOT_PAGES = {
     "messaging:thread_mute": "POST only",
     "messaging:message_delete": "POST only (the message menu)",
     "clubos:action": "POST only (sync, pause, resume)",
+    "inbox:conversation_rows": "a fragment of the list page (its rows, fetched by inbox_list.js), not a page",
+    "inbox:conversation_resolve": "POST only (the list's Resolve button / the e key)",
+    "inbox:saved_reply_delete": "POST only",
     "ai_agent:suggestion_act": "POST only (send, edit or discard a suggestion)",
     "moderation:suspension_lift": "POST only (the report page's Lift button)",
     "inbox:stats_export": "a CSV download, not a page",
@@ -130,12 +135,14 @@ def club(live_daphne):
     staff = StaffFactory(display_name="Sam Front")
     admin = AdminFactory(display_name="Ada Admin")
     clubos_message_sink.ingest(messages=[synced(body="Is the pool open?", name="Dana Reyes")])
-    from inbox.models import Conversation
+    from inbox.models import Conversation, SavedReply
 
     bob_message = Message.objects.filter(thread=thread, sender=bob).get()
     report, _ = services.report_create(reporter=alice, message_id=bob_message.pk, reason="Not <i>nice</i>")
+    saved = SavedReply.objects.create(title="Pool hours", body="Hi {first_name}, the pool opens at 6.")
     return {
         "report": report,
+        "saved_reply": saved,
         "alice": alice,
         "bob": bob,
         "thread": thread,
@@ -196,6 +203,9 @@ def test_no_serious_or_critical_axe_violations_on_any_page(live_daphne, club, ch
             "/members/",
             "/inbox/",
             f"/inbox/{club['conversation'].pk}/",
+            "/inbox/?status=open&unread=on",
+            "/inbox/saved-replies/",
+            f"/inbox/saved-replies/{club['saved_reply'].pk}/",
             "/clubos/",
             "/ai/",
             "/inbox/reports/",

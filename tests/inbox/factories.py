@@ -27,6 +27,8 @@ class ConversationFactory(factory.django.DjangoModelFactory[Conversation]):
         model = Conversation
 
     contact = factory.SubFactory(ContactFactory)
+    # The list shows conversations with a message: a conversation is born with its first one.
+    last_message_at = factory.LazyFunction(lambda: datetime.now(UTC))
 
 
 class LabelFactory(factory.django.DjangoModelFactory[Label]):

@@ -44,6 +44,14 @@ async def _open(user) -> WebsocketCommunicator:
     return communicator
 
 
+async def _next_unread(communicator: WebsocketCommunicator) -> dict:
+    """The next badge snapshot (the list's `conversation.changed` events come in between)."""
+    while True:
+        frame = await communicator.receive_json_from(TIMEOUT)
+        if frame["type"] == "unread":
+            return frame
+
+
 async def test_staff_badge_follows_synced_inbound_messages_and_reads():
     staff = await database_sync_to_async(StaffFactory)()
     member = await database_sync_to_async(MemberFactory)()
@@ -56,15 +64,38 @@ async def test_staff_badge_follows_synced_inbound_messages_and_reads():
 
     # A new member texts the club: the sync's write pushes every staff socket a fresh count.
     await database_sync_to_async(clubos_message_sink.ingest)(messages=[synced(clubos_id=61_000_107, name="Zoë Müller")])
-    frame = await staff_socket.receive_json_from(TIMEOUT)
+    frame = await _next_unread(staff_socket)
     assert frame == {"type": "unread", "messages": 0, "inbox": 2}
     assert frame["inbox"] == await database_sync_to_async(selectors.staff_unread_count)(user=staff)
     assert await member_socket.receive_nothing(timeout=0.3)  # members are not in the staff group
 
-    # Staff open one conversation: the count goes down everywhere.
+    # Staff open one conversation: their count goes down.
     conversation = await database_sync_to_async(Conversation.objects.with_unread().first)()
     await database_sync_to_async(conversation_mark_read)(conversation=conversation, user=staff)
-    assert (await staff_socket.receive_json_from(TIMEOUT))["inbox"] == 1
+    assert (await _next_unread(staff_socket))["inbox"] == 1
 
     await staff_socket.disconnect()
     await member_socket.disconnect()
+
+
+async def test_inbound_into_an_already_unread_conversation_still_refreshes_the_badge_and_the_list():
+    staff = await database_sync_to_async(StaffFactory)()
+    other = await database_sync_to_async(StaffFactory)()
+    await database_sync_to_async(clubos_message_sink.ingest)(messages=[synced(clubos_id=61_000_100, body="first")])
+    conversation = await database_sync_to_async(Conversation.objects.get)()
+    # The other staff member reads it; for me it stays unread.
+    await database_sync_to_async(conversation_mark_read)(conversation=conversation, user=other)
+
+    mine, theirs = await _open(staff), await _open(other)
+    assert (await _next_unread(mine))["inbox"] == 1
+    assert (await _next_unread(theirs))["inbox"] == 0
+
+    # A second text into the conversation that is already unread for me.
+    await database_sync_to_async(clubos_message_sink.ingest)(messages=[synced(clubos_id=61_000_100, body="hello?")])
+    frames = [await mine.receive_json_from(TIMEOUT), await mine.receive_json_from(TIMEOUT)]
+    assert {"type": "unread", "messages": 0, "inbox": 1} in frames  # pushed although the count is the same
+    assert {"type": "conversation.changed", "conversation_id": conversation.pk} in frames  # the list refetches
+    assert (await _next_unread(theirs))["inbox"] == 1  # past their pointer now
+
+    await mine.disconnect()
+    await theirs.disconnect()

@@ -152,7 +152,7 @@ def test_reply_is_queued_and_the_send_task_runs_after_commit(staff, django_captu
         )
     assert (message.delivery_status, message.body, message.direction) == ("queued", "Hello", "outbound")
     assert message.idempotency_key
-    assert len(callbacks) == 2  # the delivery task's nudge and the conversation.changed push
+    assert len(callbacks) == 2  # the delivery nudge, and the open lists' conversation.changed event
     conversation.refresh_from_db()
     assert conversation.last_message_preview == "Hello"
 
@@ -232,7 +232,10 @@ def test_new_inbound_messages_hint_staff_sockets_after_commit(django_capture_on_
     try:
         with django_capture_on_commit_callbacks(execute=True):
             sink.ingest(messages=[synced(message_id=90)])
-        event = async_to_sync(layer.receive)(channel)
+        events = [async_to_sync(layer.receive)(channel) for _ in range(2)]
     finally:
         async_to_sync(layer.group_discard)(STAFF_INBOX_GROUP, channel)
-    assert event["type"] == "unread.refresh"
+    # The badge refresh, and the lists' `conversation.changed` (its conversation moves to the top).
+    assert sorted(event["type"] for event in events) == ["realtime.event", "unread.refresh"]
+    changed = next(event for event in events if event["type"] == "realtime.event")
+    assert changed["event"] == "conversation.changed"
