@@ -3,8 +3,9 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/clubroom_bench \\
         .venv/bin/python benchmarks/messaging_bench.py [--rebuild] [--requests 300] [--recount]
 
-Builds (once; --rebuild to redo) 1,000,000 messages in 100,000 threads among 20,000 members, one of
-whom ("bench-x") is in 2,000 threads, with COPY. Then, through Django's test client (the whole
+Builds (once; --rebuild to redo) 1,000,000 messages in 100,000 threads among 20,003 members with
+COPY: "bench-x" is in 2,000 threads, "bench-small" in 20 and "bench-big" in 20,000 (the thread list
+must cost the same for both). Then, through Django's test client (the whole
 middleware, session and template stack; no HTTP socket) or direct calls, it measures p50/p95 of:
 the /messages/ page (first and a deep page), a conversation page, the thread-list API (first page
 and a cursor page), and the unread count; with the number of queries each makes. --recount also
@@ -28,11 +29,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-MEMBERS = 20_000
+MEMBERS = 20_003
 THREADS = 100_000
 MESSAGES_PER_THREAD = 10
 X_THREADS = 2_000
 X_USERNAME = "bench-x"
+SMALL_THREADS, SMALL_USERNAME = 20, "bench-small"
+BIG_THREADS, BIG_USERNAME = 20_000, "bench-big"
 WORDS = [
     "see",
     "you",
@@ -124,7 +127,8 @@ def build(seed: int = 7) -> None:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM accounts_user")
         first_user = cursor.fetchone()[0] + 1
     user_ids = list(range(first_user, first_user + MEMBERS))
-    x_id = user_ids[0]
+    x_id, small_id, big_id = user_ids[:3]
+    others = user_ids[3:]
 
     # One transaction: the deferred foreign keys are checked once, at commit.
     with transaction.atomic(), connection.connection.cursor() as cur:  # psycopg 3
@@ -133,7 +137,7 @@ def build(seed: int = 7) -> None:
             " is_active, date_joined, role, display_name, bio, mobile_phone, membership_status) FROM STDIN"
         ) as copy:
             for index, user_id in enumerate(user_ids):
-                username = X_USERNAME if index == 0 else f"bench-{index}"
+                username = {0: X_USERNAME, 1: SMALL_USERNAME, 2: BIG_USERNAME}.get(index, f"bench-{index}")
                 copy.write_row(
                     (
                         user_id,
@@ -155,8 +159,9 @@ def build(seed: int = 7) -> None:
                 )
         print(f"  users: {MEMBERS:,} in {time.perf_counter() - started:.1f} s")
 
-        pairs: set[tuple[int, int]] = {(x_id, other) for other in user_ids[1 : X_THREADS + 1]}
-        others = user_ids[1:]
+        pairs: set[tuple[int, int]] = {(x_id, other) for other in others[:X_THREADS]}
+        pairs |= {(small_id, other) for other in others[X_THREADS : X_THREADS + SMALL_THREADS]}
+        pairs |= {(big_id, other) for other in others[:BIG_THREADS]}
         while len(pairs) < THREADS:
             a, b = rng.sample(others, 2)
             pairs.add((min(a, b), max(a, b)))
@@ -304,7 +309,7 @@ def main() -> None:
     from messaging.models import Message
 
     call_command("migrate", verbosity=0)
-    if args.rebuild or not User.objects.filter(username=X_USERNAME).exists() or Message.objects.count() < 10**6:
+    if args.rebuild or not User.objects.filter(username=BIG_USERNAME).exists() or Message.objects.count() < 10**6:
         print("building 1,000,000 messages / 100,000 threads / 20,000 members …")
         build()
     services.messaging_set_enabled(actor=None, enabled=True)
