@@ -5,10 +5,11 @@
 
 Builds (once; --rebuild to redo) 1,000,000 messages in 100,000 threads among 20,003 members with
 COPY: "bench-x" is in 2,000 threads, "bench-small" in 20 and "bench-big" in 20,000 (the thread list
-must cost the same for both). Then, through Django's test client (the whole
-middleware, session and template stack; no HTTP socket) or direct calls, it measures p50/p95 of:
-the /messages/ page (first and a deep page), a conversation page, the thread-list API (first page
-and a cursor page), and the unread count; with the number of queries each makes. --recount also
+must cost the same for both). Then, in-process through Django's test client
+(the whole middleware, session and template stack; no HTTP socket) or direct calls, it measures
+p50/p95 of: the /messages/ page (first and last page) for 20, 2,000 and 20,000 threads, a conversation
+page, the thread-list API (first page and a cursor page), and the unread count; with the number of
+queries each makes. The last line is the headline. --recount also
 times `messaging_recount_unread` over every participant.
 
 The database must be a scratch one: the messaging tables are emptied on build.
@@ -24,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,6 +228,7 @@ def build(seed: int = 7) -> None:
 
 
 def measure(requests: int) -> None:
+    from django.conf import settings
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -234,13 +237,6 @@ def measure(requests: int) -> None:
     from messaging import selectors
     from messaging.models import Participant
 
-    x = User.objects.get(username=X_USERNAME)
-    client = Client()
-    client.force_login(x)
-    threads = Participant.objects.filter(user=x).count()
-    unread = selectors.messages_unread_count(user_id=x.pk)
-    print(f"member {X_USERNAME}: {threads:,} threads, {unread:,} unread; requests per figure: {requests}")
-
     def queries(fn: Callable[[], object]) -> int:
         with CaptureQueriesContext(connection) as context:
             fn()
@@ -248,7 +244,7 @@ def measure(requests: int) -> None:
         reset_queries()
         return count
 
-    def get(url: str) -> Callable[[], object]:
+    def get(client: Client, url: str) -> Callable[[], object]:
         def call() -> object:
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
@@ -256,20 +252,50 @@ def measure(requests: int) -> None:
 
         return call
 
-    busiest = Participant.objects.filter(user=x).order_by("-last_activity_at").first()
-    assert busiest is not None
-    next_url = client.get("/api/v1/messaging/threads/").json()["next"]
-    cases: list[tuple[str, Callable[[], object]]] = [
-        ("/messages/ (page 1)", get("/messages/")),
-        ("/messages/?page=40 (threads 976-1000)", get("/messages/?page=40")),
-        (f"/messages/{busiest.thread_id}/ (conversation)", get(f"/messages/{busiest.thread_id}/")),
-        ("GET /api/v1/messaging/threads/", get("/api/v1/messaging/threads/")),
-        ("GET /api/v1/messaging/threads/?cursor=", get(next_url)),
-        ("unread count (selector)", lambda: selectors.messages_unread_count(user_id=x.pk)),
-    ]
-    for name, fn in cases:
-        n = requests * 5 if name.startswith("unread") else requests
-        _report(name, _time(fn, n), queries(fn))
+    per_page = getattr(settings, "MESSAGING_THREADS_PER_PAGE", 25)
+    results: dict[str, list[float]] = {}
+    for username in (SMALL_USERNAME, X_USERNAME, BIG_USERNAME):
+        member = User.objects.get(username=username)
+        client = Client()
+        client.force_login(member)
+        mine = Participant.objects.filter(user=member, archived=False)
+        threads = mine.count()
+        unread = selectors.messages_unread_count(user_id=member.pk)
+        # The deepest page: the one older than the (per_page + 1)-th oldest row (20 threads: one page).
+        edge = mine.order_by("last_activity_at", "id")[per_page : per_page + 1].first()
+        last_page = f"/messages/?older={selectors.thread_list_position(edge)}" if edge else "/messages/"
+        print(f"member {username}: {threads:,} threads, {unread:,} unread; requests per figure: {requests}")
+        cases: list[tuple[str, Callable[[], object]]] = [
+            (f"/messages/ first page, {threads:,} threads", get(client, "/messages/")),
+            (f"/messages/ last page, {threads:,} threads", get(client, last_page)),
+            (f"unread count, {threads:,} threads", partial(selectors.messages_unread_count, user_id=member.pk)),
+        ]
+        if username == X_USERNAME:
+            busiest = mine.order_by("-last_activity_at").first()
+            assert busiest is not None
+            next_url = client.get("/api/v1/messaging/threads/").json()["next"]
+            cases += [
+                (f"/messages/{busiest.thread_id}/ (conversation)", get(client, f"/messages/{busiest.thread_id}/")),
+                ("GET /api/v1/messaging/threads/", get(client, "/api/v1/messaging/threads/")),
+                ("GET /api/v1/messaging/threads/?cursor=", get(client, next_url)),
+            ]
+        for name, fn in cases:
+            samples = _time(fn, requests * 5 if name.startswith("unread") else requests)
+            results[name.split(",")[0] + (f" @{threads}" if "," in name else "")] = samples
+            _report(name, samples, queries(fn))
+
+    def p(name: str, fraction: float) -> float:
+        return _percentile([s * 1000 for s in results[name]], fraction)
+
+    small, big = SMALL_THREADS, BIG_THREADS
+    conversation = next(name for name in results if name.endswith("(conversation)"))
+    first = [p(f"/messages/ first page @{n}", 0.5) for n in (small, big)]
+    last = [p(f"/messages/ last page @{n}", 0.5) for n in (small, big)]
+    print(
+        f"HEADLINE conversation page p95 {p(conversation, 0.95):.1f} ms (target < 15); thread list p50 at "
+        f"{small} / {big:,} threads: first page {first[0]:.1f} / {first[1]:.1f} ms, "
+        f"last page {last[0]:.1f} / {last[1]:.1f} ms (target: flat)"
+    )
 
 
 def recount() -> None:
@@ -292,8 +318,9 @@ def main() -> None:
 
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a scratch PostgreSQL database (postgres://…); the figures are for PostgreSQL.")
-    os.environ.pop("REDIS_URL", None)  # no sockets here: pushes go to the in-memory layer
     os.environ["DJANGO_DEBUG"] = "0"  # no query log, production template loaders
+    os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"  # the test client speaks plain HTTP; no TLS proxy here
+    os.environ["DJANGO_SECURE_COOKIES"] = "0"
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
     os.environ.setdefault("DJANGO_CONN_MAX_AGE", "60")
     os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")

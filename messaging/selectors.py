@@ -110,7 +110,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CURSOR = re.compile(r"^(-?\d{1,18})\.(\d{1,19})$")
 
 
-def _cursor_encode(participant: Participant) -> str:
+def thread_list_position(participant: Participant) -> str:
+    """A row's place in the thread list, as the page's `older`/`newer` links carry it."""
     micros = (participant.last_activity_at - _EPOCH) // timedelta(microseconds=1)
     return f"{micros}.{participant.pk}"
 
@@ -176,8 +177,8 @@ def participant_page(
         has_newer, has_older = position is not None, len(found) > per_page
     return ThreadListPage(
         object_list=page,
-        newer=_cursor_encode(page[0]) if page and has_newer else None,
-        older=_cursor_encode(page[-1]) if page and has_older else None,
+        newer=thread_list_position(page[0]) if page and has_newer else None,
+        older=thread_list_position(page[-1]) if page and has_older else None,
         is_first=not has_newer,
         unread_total=page[0].unread_total if page else None,  # type: ignore[attr-defined]
     )
@@ -193,6 +194,11 @@ def participant_get(*, user_id: int, thread_id: int) -> Participant:
     if participant is None:
         raise NotAParticipant()
     return participant
+
+
+# What a page shows of a person (name, initials, profile link, can they still be messaged).
+_PERSON_FIELDS = ("id", "username", "display_name", "first_name", "last_name", "is_active")
+_PARTICIPANT_FIELDS = tuple(f.name for f in Participant._meta.concrete_fields)
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,8 @@ def conversation_get(*, user_id: int, thread_id: int) -> Conversation:
     participant = (
         Participant.objects.filter(user_id=user_id, thread_id=thread_id)
         .select_related("thread", "other")
+        # Only what the page shows of the thread and the other member (fewer columns to build).
+        .only(*_PARTICIPANT_FIELDS, "thread__id", "thread__last_message_id", *(f"other__{f}" for f in _PERSON_FIELDS))
         .annotate(
             blocked=Exists(
                 Block.objects.filter(
@@ -267,7 +275,11 @@ def thread_messages(
 ) -> list[Message]:
     """Up to `limit` messages oldest to newest: the latest ones, or those before/after an id."""
     limit = limit or app_settings.MESSAGES_PER_PAGE
-    queryset = Message.objects.filter(thread_id=thread_id).select_related("sender")
+    queryset = (
+        Message.objects.filter(thread_id=thread_id)
+        .select_related("sender")
+        .only(*(f.name for f in Message._meta.concrete_fields), *(f"sender__{f}" for f in _PERSON_FIELDS))
+    )
     if after_id is not None:
         return list(queryset.filter(id__gt=after_id).order_by("id")[:limit])
     if before_id is not None:
