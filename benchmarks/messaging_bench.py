@@ -238,11 +238,13 @@ def measure(requests: int) -> None:
     from messaging.models import Participant
 
     def queries(fn: Callable[[], object]) -> int:
-        with CaptureQueriesContext(connection) as context:
-            fn()
-        count = len(context)  # read before the log is cleared
-        reset_queries()
-        return count
+        counts = []
+        for _ in range(3):  # the fewest of three: the on/off switch's memo re-reads once a second
+            with CaptureQueriesContext(connection) as context:
+                fn()
+            counts.append(len(context))  # read before the log is cleared
+            reset_queries()
+        return min(counts)
 
     def get(client: Client, url: str) -> Callable[[], object]:
         def call() -> object:

@@ -303,3 +303,18 @@ def test_the_nav_badge_read_with_the_page_matches_a_fresh_count(member_client, m
         assert f'data-badge="messages">{after}<' in page.content.decode()
         assert before - after in (0, unread)
     assert selectors.messages_unread_count(user_id=member.pk) == 0
+
+
+def test_thread_list_pages_through_ties_without_losing_a_row(member_client, member, messaging_on, settings):
+    """Rows with the same activity time are ordered by id, so the keyset walk sees each exactly once."""
+    settings.MESSAGING_THREADS_PER_PAGE = 2
+    threads = [services.thread_start(initiator=member, recipient=make_member())[0] for _ in range(5)]
+    Participant.objects.filter(user=member).update(last_activity_at=threads[0].created_at)
+    seen, older = [], None
+    while True:
+        page = member_client.get(reverse("messaging:thread_list"), {"older": older} if older else {}).context["page"]
+        seen += [row.thread_id for row in page.object_list]
+        if not (older := page.older):
+            break
+    assert sorted(seen) == sorted(t.pk for t in threads)
+    assert len(seen) == len(set(seen))
