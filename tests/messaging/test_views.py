@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -318,3 +320,24 @@ def test_thread_list_pages_through_ties_without_losing_a_row(member_client, memb
             break
     assert sorted(seen) == sorted(t.pk for t in threads)
     assert len(seen) == len(set(seen))
+
+
+def test_the_conversation_names_the_end_of_a_suspension_and_forgets_an_expired_one(
+    member_client, member, thread, settings
+):
+    """The suspension is read with the conversation's one query: its end is shown; once over it is gone."""
+    from django.utils import timezone
+    from django.utils.html import escape
+
+    from messaging.models import MessagingSuspension
+    from messaging.moderation_selectors import suspension_notice
+
+    until = timezone.now() + timedelta(days=2)
+    suspension = MessagingSuspension.objects.create(member=member, until=until)
+    html = member_client.get(reverse("messaging:thread_detail", args=[thread.pk])).content.decode()
+    assert str(escape(suspension_notice(suspension=suspension))) in html
+    assert "data-reply-form" not in html
+    MessagingSuspension.objects.filter(pk=suspension.pk).update(until=timezone.now() - timedelta(minutes=1))
+    html = member_client.get(reverse("messaging:thread_detail", args=[thread.pk])).content.decode()
+    assert "suspended your messaging" not in html
+    assert "data-reply-form" in html
