@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
-from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Exists, Func, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.html import escape
+
+from core.exceptions import NotFound
 
 from .app_settings import app_settings
 from .exceptions import MessagingDisabled, NotAParticipant
-from .models import Block, Message, MessagingSettings, Participant, Preferences, StartPolicy, Thread
+from .models import (
+    Block,
+    Message,
+    MessagingSettings,
+    MessagingSuspension,
+    Participant,
+    Preferences,
+    StartPolicy,
+    Thread,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -78,18 +94,94 @@ def participant_list(*, user_id: int, archived: bool = False) -> QuerySet[Partic
     )
 
 
-def participant_page(*, user_id: int, archived: bool, page_number: str | None, per_page: int) -> Page:
-    """One page of the thread list. Pages by ids first (an index-only scan, however deep the page),
-    then joins what the rows show for those 25 ids only."""
-    ids = Participant.objects.for_user(user_id).inbox(archived=archived).values_list("id", flat=True)
-    page = Paginator(ids, per_page).get_page(page_number)
-    rows = {
-        row.pk: row
-        for row in Participant.objects.filter(id__in=list(page.object_list)).select_related(
-            "other", "thread__last_message__sender"
+def _unread_total_subquery(*, user_id: int) -> Coalesce:
+    """The nav badge's sum as a scalar subquery: uncorrelated, so the database runs it once per query
+    (over the partial `messaging_part_unread` index), and a page reads it with its own rows."""
+    total = (
+        Participant.objects.filter(user_id=user_id, unread_count__gt=0, muted=False)
+        .values("user_id")
+        .annotate(total=Sum("unread_count"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total), Value(0), output_field=IntegerField())
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CURSOR = re.compile(r"^(-?\d{1,18})\.(\d{1,19})$")
+
+
+def thread_list_position(participant: Participant) -> str:
+    """A row's place in the thread list, as the page's `older`/`newer` links carry it."""
+    micros = (participant.last_activity_at - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}.{participant.pk}"
+
+
+def _cursor_decode(value: str) -> tuple[datetime, int]:
+    """A list position (`<microseconds since 1970>.<participant id>`); anything else is NotFound."""
+    match = _CURSOR.match(value)
+    if match is None:
+        raise NotFound("That page of conversations does not exist.")
+    micros, row_id = int(match[1]), int(match[2])
+    try:
+        moment = _EPOCH + timedelta(microseconds=micros)
+    except OverflowError:
+        raise NotFound("That page of conversations does not exist.") from None
+    if not 0 < row_id < 2**63 or not 1 < moment.year < 9999:
+        raise NotFound("That page of conversations does not exist.")
+    return moment, row_id
+
+
+@dataclass(frozen=True)
+class ThreadListPage:
+    """One page of the thread list, with the positions of its neighbours (None: there is none)."""
+
+    object_list: Sequence[Participant]
+    newer: str | None
+    older: str | None
+    is_first: bool
+    # The nav badge's sum, read with the rows (None when the page is empty and nothing was read).
+    unread_total: int | None
+
+
+def participant_page(
+    *, user_id: int, archived: bool, older_than: str | None = None, newer_than: str | None = None, per_page: int
+) -> ThreadListPage:
+    """One page of the thread list by keyset: the rows after (or before) a position, seeking the
+    `messaging_part_inbox` index, so the 1st and the 800th page cost one query of 25 (+1) rows each,
+    however many threads the member has. No count, no OFFSET."""
+    rows = (
+        Participant.objects.for_user(user_id)
+        .filter(archived=archived)
+        .select_related("other", "thread__last_message")
+        .annotate(unread_total=_unread_total_subquery(user_id=user_id))
+    )
+    position = _cursor_decode(newer_than or older_than or "") if (newer_than or older_than) else None
+    if position is not None and newer_than:
+        moment, row_id = position
+        # `>=` on the leading column bounds the index range; the OR settles ties on the id.
+        rows = rows.filter(Q(last_activity_at__gt=moment) | Q(last_activity_at=moment, id__gt=row_id)).filter(
+            last_activity_at__gte=moment
         )
-    }
-    return Page([rows[pk] for pk in page.object_list if pk in rows], page.number, page.paginator)
+        found = list(rows.order_by("last_activity_at", "id")[: per_page + 1])
+        has_more = len(found) > per_page
+        page = list(reversed(found[:per_page]))
+        has_newer, has_older = has_more, True
+    else:
+        if position is not None:
+            moment, row_id = position
+            rows = rows.filter(Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, id__lt=row_id)).filter(
+                last_activity_at__lte=moment
+            )
+        found = list(rows.order_by("-last_activity_at", "-id")[: per_page + 1])
+        page = found[:per_page]
+        has_newer, has_older = position is not None, len(found) > per_page
+    return ThreadListPage(
+        object_list=page,
+        newer=thread_list_position(page[0]) if page and has_newer else None,
+        older=thread_list_position(page[-1]) if page and has_older else None,
+        is_first=not has_newer,
+        unread_total=page[0].unread_total if page else None,  # type: ignore[attr-defined]
+    )
 
 
 def participant_get(*, user_id: int, thread_id: int) -> Participant:
@@ -102,6 +194,72 @@ def participant_get(*, user_id: int, thread_id: int) -> Participant:
     if participant is None:
         raise NotAParticipant()
     return participant
+
+
+# What a page shows of a person (name, initials, profile link, can they still be messaged).
+_PERSON_FIELDS = ("id", "username", "display_name", "first_name", "last_name", "is_active")
+_PARTICIPANT_FIELDS = tuple(f.name for f in Participant._meta.concrete_fields)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What the conversation page shows about a thread besides its messages, read in one query."""
+
+    participant: Participant
+    blocked: bool  # either side blocked the other
+    receipts: bool  # both share read receipts
+    seen_up_to: int | None  # the other side's read pointer (None when receipts are off)
+    unread_total: int  # the viewer's nav badge
+    suspension: MessagingSuspension | None  # the viewer's suspension in force (its id and end only)
+
+
+def conversation_get(*, user_id: int, thread_id: int) -> Conversation:
+    """The user's side of a thread with the thread, the other member, the block either way, both
+    members' receipt settings, the other side's read pointer, the viewer's suspension and the nav
+    badge's sum: one query
+    (subqueries on the unique and primary-key indexes). NotAParticipant when it is not theirs."""
+    other_id = OuterRef("other_id")
+    suspended = MessagingSuspension.objects.in_force(now=timezone.now()).filter(member_id=user_id)
+    participant = (
+        Participant.objects.filter(user_id=user_id, thread_id=thread_id)
+        .select_related("thread", "other")
+        # Only what the page shows of the thread and the other member (fewer columns to build).
+        .only(*_PARTICIPANT_FIELDS, "thread__id", "thread__last_message_id", *(f"other__{f}" for f in _PERSON_FIELDS))
+        .annotate(
+            blocked=Exists(
+                Block.objects.filter(
+                    Q(blocker_id=user_id, blocked_id=other_id) | Q(blocker_id=other_id, blocked_id=user_id)
+                )
+            ),
+            receipts_off=Exists(Preferences.objects.filter(user_id=user_id, read_receipts=False))
+            | Exists(Preferences.objects.filter(user_id=other_id, read_receipts=False)),
+            other_read_up_to=Subquery(
+                Participant.objects.filter(thread_id=OuterRef("thread_id"), user_id=other_id).values(
+                    "last_read_message_id"
+                )[:1]
+            ),
+            unread_total=_unread_total_subquery(user_id=user_id),
+            suspension_id=Subquery(suspended.values("pk")[:1]),
+            suspension_until=Subquery(suspended.values("until")[:1]),
+        )
+        .first()
+    )
+    if participant is None:
+        raise NotAParticipant()
+    annotated: Any = participant
+    receipts = not annotated.receipts_off
+    return Conversation(
+        participant=participant,
+        blocked=bool(annotated.blocked),
+        receipts=receipts,
+        seen_up_to=annotated.other_read_up_to if receipts else None,
+        unread_total=int(annotated.unread_total),
+        suspension=(
+            MessagingSuspension(pk=annotated.suspension_id, member_id=user_id, until=annotated.suspension_until)
+            if annotated.suspension_id is not None
+            else None
+        ),
+    )
 
 
 def message_list(*, user_id: int, thread_id: int, after_id: int | None = None) -> QuerySet[Message]:
@@ -117,7 +275,11 @@ def thread_messages(
 ) -> list[Message]:
     """Up to `limit` messages oldest to newest: the latest ones, or those before/after an id."""
     limit = limit or app_settings.MESSAGES_PER_PAGE
-    queryset = Message.objects.filter(thread_id=thread_id).select_related("sender")
+    queryset = (
+        Message.objects.filter(thread_id=thread_id)
+        .select_related("sender")
+        .only(*(f.name for f in Message._meta.concrete_fields), *(f"sender__{f}" for f in _PERSON_FIELDS))
+    )
     if after_id is not None:
         return list(queryset.filter(id__gt=after_id).order_by("id")[:limit])
     if before_id is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from functools import wraps
 from typing import TYPE_CHECKING, Any, cast
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
 
-from . import moderation_selectors, selectors, services
+from . import context_processors, moderation_selectors, selectors, services
 from .app_settings import app_settings
 from .exceptions import (
     InvalidMessage,
@@ -32,7 +33,6 @@ from .exceptions import (
     StartNotAllowed,
 )
 from .forms import PreferencesForm
-from .models import Participant
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -74,36 +74,38 @@ def thread_list(request: HttpRequest) -> HttpResponse:
     page = selectors.participant_page(
         user_id=_me(request).pk,
         archived=archived,
-        page_number=request.GET.get("page"),
+        older_than=request.GET.get("older") or None,
+        newer_than=request.GET.get("newer") or None,
         per_page=app_settings.THREADS_PER_PAGE,
     )
+    if page.unread_total is not None:
+        context_processors.unread_total_remember(request, total=page.unread_total)
     context = {"page": page, "archived": archived, "me_id": _me(request).pk}
     return render(request, "messaging/thread_list.html", context)
 
 
 def _render_thread(
     request: HttpRequest,
-    participant: Participant,
+    conversation: selectors.Conversation,
     *,
     draft: str = "",
     error: str = "",
     status: int = 200,
     read_up_to: int | None = None,
 ) -> HttpResponse:
+    participant = conversation.participant
     before_id = _int_or_none(request.GET.get("before"))
     thread_messages = selectors.thread_messages(thread_id=participant.thread_id, before_id=before_id)
     other = participant.other
-    can_reply = other.is_active and not selectors.block_exists_between(user_id=_me(request).pk, other_id=other.pk)
-    receipts = selectors.receipts_visible(viewer_id=_me(request).pk, other_id=other.pk)
-    suspension = moderation_selectors.suspension_in_force(member_id=_me(request).pk)
+    context_processors.unread_total_remember(request, total=conversation.unread_total)
     context = {
-        "suspension_notice": moderation_selectors.suspension_notice(suspension=suspension),
+        "suspension_notice": moderation_selectors.suspension_notice(suspension=conversation.suspension),
         "participant": participant,
         "thread": participant.thread,
         "other": other,
         "thread_messages": thread_messages,
         "has_earlier": len(thread_messages) == app_settings.MESSAGES_PER_PAGE,
-        "can_reply": can_reply,
+        "can_reply": other.is_active and not conversation.blocked,
         "draft": draft,
         "error": error,
         "body_max_length": app_settings.BODY_MAX_LENGTH,
@@ -112,8 +114,8 @@ def _render_thread(
         "edit_cutoff": timezone.now() - timedelta(seconds=app_settings.EDIT_WINDOW_SECONDS),
         # Where the "new messages" divider goes: after what was read before this visit.
         "read_up_to": read_up_to if read_up_to is not None else participant.last_read_message_id,
-        "receipts": receipts,
-        "seen_up_to": selectors.other_read_up_to(participant=participant) if receipts else None,
+        "receipts": conversation.receipts,
+        "seen_up_to": conversation.seen_up_to,
     }
     return render(request, "messaging/thread_detail.html", context, status=status)
 
@@ -121,29 +123,33 @@ def _render_thread(
 @messaging_required
 @require_http_methods(["GET"])
 def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
-    participant = selectors.participant_get(user_id=_me(request).pk, thread_id=thread_id)
+    conversation = selectors.conversation_get(user_id=_me(request).pk, thread_id=thread_id)
+    participant = conversation.participant
     read_up_to = participant.last_read_message_id or 0
     if services.participant_needs_read(participant=participant):
         # Mark read before loading messages, so nothing newer than the page is marked read unseen.
         services.thread_mark_read(user=_me(request), thread_id=thread_id)
+        # This thread's unread messages leave the badge with it (a muted one never counted).
+        unread_total = conversation.unread_total - (0 if participant.muted else participant.unread_count)
         participant.unread_count = 0
-    return _render_thread(request, participant, read_up_to=read_up_to)
+        conversation = replace(conversation, unread_total=max(unread_total, 0))
+    return _render_thread(request, conversation, read_up_to=read_up_to)
 
 
 @messaging_required
 @require_POST
 def thread_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
-    participant = selectors.participant_get(user_id=_me(request).pk, thread_id=thread_id)
+    conversation = selectors.conversation_get(user_id=_me(request).pk, thread_id=thread_id)
     body = request.POST.get("body", "")
     try:
         message = services.message_send(sender=_me(request), thread_id=thread_id, body=body)
     except InvalidMessage as error:
-        return _render_thread(request, participant, draft=body, error=str(error), status=400)
+        return _render_thread(request, conversation, draft=body, error=str(error), status=400)
     except (RecipientUnavailable, MessagingSuspended) as error:
-        return _render_thread(request, participant, error=str(error), status=403)
+        return _render_thread(request, conversation, error=str(error), status=403)
     except RateLimited as error:
         messages.error(request, str(error))
-        response = _render_thread(request, participant, draft=body, error=str(error), status=429)
+        response = _render_thread(request, conversation, draft=body, error=str(error), status=429)
         response["Retry-After"] = str(error.retry_after)
         return response
     return redirect(f"{reverse('messaging:thread_detail', args=[thread_id])}#m{message.pk}")

@@ -1,6 +1,8 @@
 """Query counts are pinned and do not grow with the number of threads or messages."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -9,12 +11,12 @@ from tests.messaging.factories import make_member
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, the unread sum, the page count, the page's ids, their rows (the switch is memoised).
-THREAD_LIST_QUERIES = 6
-# Session, user, the unread sum, the participant, the messages, the block check,
-# the two members' read-receipt settings, the other side's read pointer ("Seen") and the viewer's
-# messaging suspension (the composer or the notice).
-THREAD_DETAIL_QUERIES = 9
+# Session, user, one keyset page of rows with the nav's unread sum (no count, no OFFSET; the switch is memoised).
+THREAD_LIST_QUERIES = 3
+# Session, user, the participant with the thread, the other member, the block check, both members'
+# read-receipt settings, the other side's read pointer, the viewer's messaging suspension (the composer
+# or the notice) and the nav's unread sum; the messages.
+THREAD_DETAIL_QUERIES = 4
 # Session + user (force_login), the page of rows (cursor pagination needs no count).
 THREAD_API_QUERIES = 3
 
@@ -44,6 +46,38 @@ def test_thread_list_page_queries_are_constant(member_client, member, warm_switc
     with django_assert_num_queries(THREAD_LIST_QUERIES):
         response = member_client.get(reverse("messaging:thread_list"))
     assert len(response.context["page"].object_list) == min(count, 25)
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_every_thread_list_page_costs_the_same(member_client, member, warm_switch, count, settings):
+    """Walking to the last page and back: each page is one query of rows, whatever its depth."""
+    settings.MESSAGING_THREADS_PER_PAGE = 2
+    _threads(member, count)
+    seen: list[int] = []
+    url = reverse("messaging:thread_list")
+    response = member_client.get(url)
+    while True:
+        page = response.context["page"]
+        seen += [row.thread_id for row in page.object_list]
+        if not page.older:
+            break
+        with CaptureQueriesContext(connection) as queries:
+            response = member_client.get(url, {"older": page.older})
+        assert len(queries) == THREAD_LIST_QUERIES
+        assert not any("OFFSET" in q["sql"].upper() or "COUNT(" in q["sql"].upper() for q in queries)
+    assert len(seen) == len(set(seen)) == count
+    # And back up to the top through the "newer" links, the same rows in the same order.
+    back: list[int] = []
+    while True:
+        page = response.context["page"]
+        back = [row.thread_id for row in page.object_list] + back
+        if not page.newer:
+            break
+        with CaptureQueriesContext(connection) as queries:
+            response = member_client.get(url, {"newer": page.newer})
+        assert len(queries) == THREAD_LIST_QUERIES
+    assert back == seen
+    assert response.context["page"].is_first
 
 
 @pytest.mark.parametrize("count", [3, 30])

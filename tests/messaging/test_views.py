@@ -1,8 +1,10 @@
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from messaging import services
+from messaging import selectors, services
 from messaging.models import Message, Participant, Report, Thread
 from tests.messaging.factories import make_member
 
@@ -133,10 +135,27 @@ def test_thread_list_paginates(member_client, member, messaging_on, settings):
     settings.MESSAGING_THREADS_PER_PAGE = 2
     for _ in range(3):
         services.thread_start(initiator=member, recipient=make_member())
-    assert len(member_client.get(reverse("messaging:thread_list")).context["page"].object_list) == 2
-    page_two = member_client.get(reverse("messaging:thread_list"), {"page": 2})
+    first = member_client.get(reverse("messaging:thread_list"))
+    assert len(first.context["page"].object_list) == 2
+    assert first.context["page"].newer is None
+    assert f"older={first.context['page'].older}" in first.content.decode()
+    page_two = member_client.get(reverse("messaging:thread_list"), {"older": first.context["page"].older})
     assert len(page_two.context["page"].object_list) == 1
+    assert page_two.context["page"].older is None
+    assert f"newer={page_two.context['page'].newer}" in page_two.content.decode()
+    # The old page numbers are ignored; a position the list never issued is a 404, never a 500.
     assert member_client.get(reverse("messaging:thread_list"), {"page": "junk"}).status_code == 200
+    for junk in [
+        "junk",
+        "1.2.3",
+        "999999999999999999.1",
+        "-999999999999999999.1",
+        "1" * 40 + ".1",
+        "1.0",
+        "1.99999999999999999999",
+    ]:
+        assert member_client.get(reverse("messaging:thread_list"), {"older": junk}).status_code == 404
+        assert member_client.get(reverse("messaging:thread_list"), {"newer": junk}).status_code == 404
 
 
 # --- the conversation ---------------------------------------------------------------------------
@@ -261,3 +280,64 @@ def test_ids_too_big_for_the_database_are_404_not_500(client, path):
     url = path.format(big="9" * 25)
     assert client.get(url).status_code == 404
     assert client.post(url, {"body": "hi"}).status_code == 404
+
+
+def test_the_nav_badge_read_with_the_page_matches_a_fresh_count(member_client, member, messaging_on, settings):
+    """The list and the conversation read the badge's sum with their own rows; it must be the count
+    a fresh query gives, including right after opening a thread marks it read (muted threads never count)."""
+    settings.MESSAGING_RATE_LIMIT_PER_MINUTE = 1000
+    counts = {}
+    for unread, muted in [(4, True), (2, False), (3, False)]:
+        other = make_member()
+        thread, _ = services.thread_start(initiator=other, recipient=member)
+        for n in range(unread):
+            services.message_send(sender=other, thread_id=thread.pk, body=f"hi {n}")
+        if muted:
+            services.participant_set_muted(user=member, thread_id=thread.pk, muted=True)
+        counts[thread.pk] = (unread, muted)
+    listed = member_client.get(reverse("messaging:thread_list"))
+    assert listed.context["messages_unread"] == 5 == selectors.messages_unread_count(user_id=member.pk)
+    for thread_id, (unread, _muted) in counts.items():
+        before = selectors.messages_unread_count(user_id=member.pk)
+        page = member_client.get(reverse("messaging:thread_detail", args=[thread_id]))
+        after = selectors.messages_unread_count(user_id=member.pk)
+        assert page.context["messages_unread"] == after
+        assert f'data-badge="messages">{after}<' in page.content.decode()
+        assert before - after in (0, unread)
+    assert selectors.messages_unread_count(user_id=member.pk) == 0
+
+
+def test_thread_list_pages_through_ties_without_losing_a_row(member_client, member, messaging_on, settings):
+    """Rows with the same activity time are ordered by id, so the keyset walk sees each exactly once."""
+    settings.MESSAGING_THREADS_PER_PAGE = 2
+    threads = [services.thread_start(initiator=member, recipient=make_member())[0] for _ in range(5)]
+    Participant.objects.filter(user=member).update(last_activity_at=threads[0].created_at)
+    seen, older = [], None
+    while True:
+        page = member_client.get(reverse("messaging:thread_list"), {"older": older} if older else {}).context["page"]
+        seen += [row.thread_id for row in page.object_list]
+        if not (older := page.older):
+            break
+    assert sorted(seen) == sorted(t.pk for t in threads)
+    assert len(seen) == len(set(seen))
+
+
+def test_the_conversation_names_the_end_of_a_suspension_and_forgets_an_expired_one(
+    member_client, member, thread, settings
+):
+    """The suspension is read with the conversation's one query: its end is shown; once over it is gone."""
+    from django.utils import timezone
+    from django.utils.html import escape
+
+    from messaging.models import MessagingSuspension
+    from messaging.moderation_selectors import suspension_notice
+
+    until = timezone.now() + timedelta(days=2)
+    suspension = MessagingSuspension.objects.create(member=member, until=until)
+    html = member_client.get(reverse("messaging:thread_detail", args=[thread.pk])).content.decode()
+    assert str(escape(suspension_notice(suspension=suspension))) in html
+    assert "data-reply-form" not in html
+    MessagingSuspension.objects.filter(pk=suspension.pk).update(until=timezone.now() - timedelta(minutes=1))
+    html = member_client.get(reverse("messaging:thread_detail", args=[thread.pk])).content.decode()
+    assert "suspended your messaging" not in html
+    assert "data-reply-form" in html
