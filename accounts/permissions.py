@@ -7,8 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
@@ -18,13 +17,13 @@ View = Callable[..., HttpResponse]
 
 
 def inbox_staff_required(view: View) -> View:
-    """Pages for club staff: anonymous → sign-in page, members → 403."""
+    """Pages for club staff: anonymous → sign-in page, members → 404 (the staff area is not theirs to know of)."""
 
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_inbox_staff:  # type: ignore[union-attr]
-            raise PermissionDenied("This page is for club staff only.")
+            raise Http404("No such page.")
         return view(request, *args, **kwargs)
 
     return wrapped

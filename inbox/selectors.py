@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -426,27 +425,11 @@ def saved_replies_list() -> QuerySet[SavedReply]:
     return SavedReply.objects.order_by("title", "pk")
 
 
-PLACEHOLDER = re.compile(r"\{(first_name|last_name|name)\}")
-
-
-def saved_reply_fill(*, body: str, conversation: Conversation) -> str:
-    """A saved reply's text with `{first_name}`, `{last_name}` and `{name}` filled in for
-    this conversation's member (unknown placeholders are left as written).
-
-    Stands in for i11b's `inbox.services.saved_replies.saved_reply_render` until that lands.
-    """
-    contact = conversation.contact
-    user = contact.user
-    full = contact.display_name.strip()
-    first = (user.first_name if user is not None and user.first_name else full.split(" ")[0]) if full else ""
-    last = (user.last_name if user is not None and user.last_name else " ".join(full.split(" ")[1:])) if full else ""
-    values = {"first_name": first, "last_name": last, "name": full}
-    return PLACEHOLDER.sub(lambda match: values[match.group(1)] or "there", body)
-
-
 def saved_replies_for(*, conversation: Conversation) -> list[tuple[SavedReply, str]]:
     """Each saved reply with its text filled in for this member (one query)."""
-    return [(reply, saved_reply_fill(body=reply.body, conversation=conversation)) for reply in saved_replies_list()]
+    from .services.saved_replies import saved_reply_render  # a pure function over the rows read here
+
+    return [(reply, saved_reply_render(saved_reply=reply, conversation=conversation)) for reply in saved_replies_list()]
 
 
 def saved_reply_list() -> QuerySet[SavedReply]:

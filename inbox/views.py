@@ -19,7 +19,8 @@ from core.exceptions import InvalidInput
 
 from . import selectors
 from .forms import ConversationFilterForm, SavedReplyForm, list_cursor_encode
-from .services import conversations, saved_replies
+from .models import ConversationStatus
+from .services import actions, saved_replies
 
 LIST_PAGE_SIZE = 50
 
@@ -101,7 +102,12 @@ def conversation_rows(request: HttpRequest) -> HttpResponse:
 @require_POST
 def conversation_resolve(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = selectors.conversation_get(conversation_id=conversation_id)
-    if conversations.conversation_resolve(conversation=conversation, user=request.user):  # type: ignore[arg-type]
+    if conversation.status != ConversationStatus.RESOLVED:
+        actions.conversation_status_set(
+            conversation=conversation,
+            actor=request.user,  # type: ignore[arg-type]
+            status=ConversationStatus.RESOLVED,
+        )
         messages.success(request, f"Resolved the conversation with {conversation.contact.display_name}.")
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):

@@ -185,22 +185,22 @@ SITE: dict[str, Expect] = {
     ),
     "messages/<id:thread_id>/mute/": Expect("302 302 404 404 404", "post", _thread),
     # staff inbox and the ClubOS sync
-    "inbox/": Expect("302 403 403 200 200"),
+    "inbox/": Expect("302 404 404 200 200"),
     # one conversation's page (members: 404, the page does not exist for them), its actions and live parts
     "inbox/<id:conversation_id>/": Expect("302 404 404 200 200", kwargs=_conversation),
     "inbox/<id:conversation_id>/act/": Expect(
         "302 404 404 302 302", "post", _conversation, {"action": "priority", "priority": "high"}
     ),
     "inbox/<id:conversation_id>/live/": Expect("302 404 404 200 200", kwargs=_conversation),
-    "inbox/rows/": Expect("302 403 403 200 200"),
+    "inbox/rows/": Expect("302 404 404 200 200"),
     "inbox/<id:conversation_id>/resolve/": Expect(
-        "302 403 403 302 302", "post", lambda w: {"conversation_id": w.conversation.pk}
+        "302 404 404 302 302", "post", lambda w: {"conversation_id": w.conversation.pk}
     ),
-    "inbox/saved-replies/": Expect("302 403 403 200 200"),
-    "inbox/saved-replies/<id:saved_reply_id>/": Expect("302 403 403 200 200", kwargs=_saved_reply),
+    "inbox/saved-replies/": Expect("302 404 404 200 200"),
+    "inbox/saved-replies/<id:saved_reply_id>/": Expect("302 404 404 200 200", kwargs=_saved_reply),
     # staff delete it, so the admin (next) finds nothing
-    "inbox/saved-replies/<id:saved_reply_id>/delete/": Expect("302 403 403 302 404", "post", _saved_reply),
-    "clubos/": Expect("302 403 403 200 200"),
+    "inbox/saved-replies/<id:saved_reply_id>/delete/": Expect("302 404 404 302 404", "post", _saved_reply),
+    "clubos/": Expect("302 404 404 200 200"),
     # reports: a staff page to look at, and its CSV (members 404)
     "inbox/stats/": Expect("302 404 404 200 200"),
     "inbox/stats/export.csv": Expect("302 404 404 200 200"),
@@ -212,7 +212,7 @@ SITE: dict[str, Expect] = {
     "inbox/reports/suspensions/<id:suspension_id>/lift/": Expect(
         "302 404 404 302 302", "post", lambda w: {"suspension_id": w.objects["messaging/messagingsuspension"]}
     ),
-    "clubos/^(?P<action>sync|pause|resume)/$": Expect("302 403 403 302 302", "post", lambda w: {"action": "pause"}),
+    "clubos/^(?P<action>sync|pause|resume)/$": Expect("302 404 404 302 302", "post", lambda w: {"action": "pause"}),
     # API: 401 for anonymous, 404 for a thread that isn't yours, 403 for staff-only endpoints
     "api/v1/messaging/threads/": Expect("401 200 200 200 200"),
     "api/v1/messaging/threads/<id:thread_id>/": Expect("401 200 404 404 404", kwargs=_thread),
@@ -286,9 +286,9 @@ SITE: dict[str, Expect] = {
     # the icon for pages without an icon link (the admin): a redirect to the static SVG, for everyone
     "favicon.ico": Expect("301 301 301 301 301"),
     # the AI agent: staff only
-    "ai/": Expect("302 403 403 200 200"),
+    "ai/": Expect("302 404 404 200 200"),
     "ai/suggestions/<id:decision_id>/": Expect(
-        "302 403 403 302 302", "post", lambda w: {"decision_id": w.objects["ai_agent/decision"]}, {"action": "discard"}
+        "302 404 404 302 302", "post", lambda w: {"decision_id": w.objects["ai_agent/decision"]}, {"action": "discard"}
     ),
     "api/v1/ai/stats/": Expect("401 403 403 200 200"),
     "api/v1/ai/decisions/": Expect("401 403 403 200 200"),

@@ -66,9 +66,15 @@ def event_record(
     return event
 
 
+# What the staff badge counts depends on these (open, or assigned to me): a change re-reads every badge.
+BADGE_FIELDS = frozenset({"status", "assignee"})
+
+
 def _changed(conversation: Conversation, *fields: str) -> None:
     conversation.save(update_fields=[*fields, "updated_at"])
     live.conversation_changed(conversation_id=conversation.pk)
+    if BADGE_FIELDS.intersection(fields):
+        live.staff_inbox_changed()
 
 
 @transaction.atomic

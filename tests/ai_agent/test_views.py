@@ -101,7 +101,7 @@ def test_members_cannot_act_on_suggestions(suggest, member_client):
 
     response = member_client.post(f"/ai/suggestions/{decision.pk}/", {"action": "send", "body": "hi"})
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert not InboxMessage.objects.filter(direction="outbound").exists()
 
 
@@ -128,7 +128,7 @@ def test_the_stats_page_is_for_staff(agent, staff_client, member_client, client)
 
     assert page.status_code == 200
     assert "data-ai-stats" in page.content.decode()
-    assert member_client.get("/ai/").status_code == 403
+    assert member_client.get("/ai/").status_code == 404
     assert client.get("/ai/").status_code == 302
 
 

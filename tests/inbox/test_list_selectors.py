@@ -9,7 +9,7 @@ import pytest
 from inbox import selectors
 from inbox.models import Conversation, Label, Note, ReadState
 from inbox.selectors import ListCursor, Scope
-from inbox.services.conversations import conversation_mark_read
+from inbox.services.actions import conversation_mark_read
 from inbox.services.ingest import clubos_message_sink
 from tests.accounts.factories import StaffFactory, as_user
 

@@ -99,3 +99,26 @@ async def test_inbound_into_an_already_unread_conversation_still_refreshes_the_b
 
     await mine.disconnect()
     await theirs.disconnect()
+
+
+async def test_a_colleague_resolving_or_assigning_refreshes_every_staff_badge():
+    from inbox.services import actions
+
+    me = await database_sync_to_async(StaffFactory)()
+    colleague = await database_sync_to_async(StaffFactory)()
+    await database_sync_to_async(clubos_message_sink.ingest)(messages=[synced(clubos_id=61_000_100, body="first")])
+    conversation = await database_sync_to_async(Conversation.objects.get)()
+
+    socket = await _open(me)
+    assert (await _next_unread(socket))["inbox"] == 1
+
+    # Pending and assigned to the colleague: neither open nor mine, so off my badge at once.
+    await database_sync_to_async(actions.conversation_status_set)(
+        conversation=conversation, actor=colleague, status="pending"
+    )
+    assert (await _next_unread(socket))["inbox"] == 0
+    # Assigned to me while pending: mine, so back on my badge.
+    await database_sync_to_async(actions.conversation_assign)(conversation=conversation, actor=colleague, assignee=me)
+    assert (await _next_unread(socket))["inbox"] == 1
+
+    await socket.disconnect()

@@ -20,7 +20,7 @@ def test_anonymous_is_sent_to_login(client):
 
 def test_members_never_see_the_staff_inbox(member_client):
     conversation = ConversationFactory.create()
-    assert member_client.get(reverse("inbox:conversation_list")).status_code == 403
+    assert member_client.get(reverse("inbox:conversation_list")).status_code == 404
     url = reverse("inbox:conversation_detail", args=[conversation.pk])
     assert member_client.get(url).status_code == 404  # the conversation page does not exist for members
     assert member_client.post(url, {"channel": "sms", "body": "hi"}).status_code == 404
