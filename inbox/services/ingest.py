@@ -26,9 +26,11 @@ from ..models import (
     Channel,
     Contact,
     Conversation,
+    ConversationEvent,
     ConversationStatus,
     DeliveryStatus,
     Direction,
+    EventKind,
     InboxMessage,
     message_preview,
 )
@@ -237,6 +239,8 @@ def conversations_touch(*, messages: Sequence[InboxMessage]) -> None:
     Shared by every way messages enter the inbox (the ClubOS sink, integration sources).
     """
     touched: dict[int, Conversation] = {}
+    reopened: list[ConversationEvent] = []
+    now = timezone.now()
     for row in messages:
         conversation = row.conversation
         if conversation.last_message_at is None or row.sent_at >= conversation.last_message_at:
@@ -246,10 +250,19 @@ def conversations_touch(*, messages: Sequence[InboxMessage]) -> None:
         if row.direction == Direction.INBOUND:
             conversation.unread_count += 1
             conversation.last_inbound_id = max(conversation.last_inbound_id or 0, row.pk)
-            # A new question reopens a resolved, pending or snoozed conversation.
+            # A new question reopens a resolved, pending or snoozed conversation (audited: no actor,
+            # the member's message did it).
+            if conversation.status != ConversationStatus.OPEN:
+                event = ConversationEvent(conversation=conversation, actor=None, kind=EventKind.STATUS, created_at=now)
+                event.details = {
+                    "from": conversation.status,
+                    "to": ConversationStatus.OPEN,
+                    "reason": "the member wrote again",
+                }
+                reopened.append(event)
             conversation.status = ConversationStatus.OPEN
             conversation.snoozed_until = None
-        conversation.updated_at = timezone.now()
+        conversation.updated_at = now
         touched[conversation.pk] = conversation
     Conversation.objects.bulk_update(
         touched.values(),
@@ -259,6 +272,7 @@ def conversations_touch(*, messages: Sequence[InboxMessage]) -> None:
         ],
         batch_size=500,
     )
+    ConversationEvent.objects.bulk_create(reopened, batch_size=500)
     live.conversation_pages_refresh(conversation_ids=list(touched))
     live.conversations_changed(conversation_ids=list(touched))  # open lists refetch: these move to the top
 

@@ -302,3 +302,20 @@ def test_a_note_full_of_at_words_is_one_bounded_lookup(staff, django_assert_max_
     with django_assert_max_num_queries(12):
         note = actions.note_add(conversation=conversation, author=staff, body=body)
     assert not note.mentions.exists()
+
+
+def test_a_member_writing_again_reopens_a_resolved_conversation_and_the_timeline_says_so(staff):
+    clubos_message_sink.ingest(messages=[synced(clubos_id=61_000_100, body="first")])
+    conversation = Conversation.objects.get()
+    actions.conversation_status_set(conversation=conversation, actor=staff, status="resolved")
+
+    clubos_message_sink.ingest(messages=[synced(clubos_id=61_000_100, body="one more thing")])
+
+    conversation.refresh_from_db()
+    assert conversation.status == "open"
+    reopened = ConversationEvent.objects.filter(kind="status", actor=None).get()
+    assert reopened.details == {"from": "resolved", "to": "open", "reason": "the member wrote again"}
+    assert selectors.event_summary(reopened) == "Clubroom changed the status: Resolved → Open (the member wrote again)"
+    # An inbound message into a conversation that is already open records nothing.
+    clubos_message_sink.ingest(messages=[synced(clubos_id=61_000_100, body="hello?")])
+    assert ConversationEvent.objects.filter(kind="status", actor=None).count() == 1
