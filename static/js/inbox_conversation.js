@@ -30,14 +30,23 @@
     if (window.clubtime) window.clubtime.render(scope);
   }
 
+  // "The newest" is the last message with the reply box under it, not the document's end: below
+  // the timeline come the member panel and the actions on a phone (and a long panel on a desk).
+  function lastItem() {
+    var items = document.querySelectorAll("#ic-timeline > li");
+    return items.length ? items[items.length - 1] : null;
+  }
+
   function nearBottom() {
-    return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 160;
+    var last = lastItem();
+    return !last || last.getBoundingClientRect().bottom <= window.innerHeight + 160;
   }
 
   function toNewest() {
-    var items = document.querySelectorAll("#ic-timeline > li");
-    if (items.length) items[items.length - 1].scrollIntoView({ block: "end" });
-    window.scrollTo(0, document.documentElement.scrollHeight);
+    var last = lastItem();
+    var reply = document.querySelector(".ic-reply");
+    if (last) last.scrollIntoView({ block: "end" });
+    if (reply) reply.scrollIntoView({ block: "end" });
   }
 
   // --- live refresh -------------------------------------------------------------------------
