@@ -65,6 +65,9 @@ def test_a_reply_from_the_page_is_texted_and_shows_live_on_a_colleagues_page(
         sam = sam_context.new_page()
         sam.goto(url)
         expect(sam.locator("#ic")).to_have_attribute("data-live", "1", timeout=10_000)
+        # Opened at the newest message with the reply box under it (not at the end of the side panel).
+        expect(sam.locator("#ic-timeline > li").last).to_be_in_viewport()
+        expect(sam.locator("#ic-reply-form")).to_be_in_viewport()
 
         body = sam.locator("#ic-reply-form textarea[name=body]")
         body.press_sequentially("Yes, until 10 pm", delay=20)
