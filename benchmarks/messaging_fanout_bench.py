@@ -5,7 +5,7 @@
 
 Creates N recipients (a thread each with one of a few senders, so no sender nears the rate limit) with a
 session each and an API token per sender, starts daphne (production settings: DEBUG off,
-CONN_MAX_AGE=60, Redis channel layer) on --port, and opens one `/ws/notifications/` socket per
+DJANGO_DB_POOL_SIZE=16, Redis channel layer) on --port, and opens one `/ws/notifications/` socket per
 recipient with the `websockets` client, as a browser would (cookie, Origin). Then:
 
 1. over HTTP: every 1/rate seconds (open loop: sends overlap when the server is slow) a sender POSTs
@@ -377,7 +377,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)  # the sessions made here must verify there
     os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"
     os.environ["DJANGO_SECURE_COOKIES"] = "0"
-    os.environ.setdefault("DJANGO_CONN_MAX_AGE", "60")  # as in production
+    os.environ.setdefault("DJANGO_DB_POOL_SIZE", "16")  # as in production (README: Deploying)
     os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 

@@ -16,4 +16,6 @@ class MessagingConfig(AppConfig):
 
         badge_register(name="messages", count=selectors.messages_badge)
         # `{"type": "messaging", "enabled": ...}` when the admin switch flips: pages show or hide the link.
-        flag_register(name="messaging", read=lambda: selectors.messaging_enabled(fresh=True))
+        flag_register(
+            name="messaging", read=lambda: selectors.messaging_enabled(fresh=True), cached=selectors.messaging_enabled
+        )

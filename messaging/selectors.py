@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -198,7 +199,6 @@ def participant_get(*, user_id: int, thread_id: int) -> Participant:
 
 # What a page shows of a person (name, initials, profile link, can they still be messaged).
 _PERSON_FIELDS = ("id", "username", "display_name", "first_name", "last_name", "is_active")
-_PARTICIPANT_FIELDS = tuple(f.name for f in Participant._meta.concrete_fields)
 
 
 @dataclass(frozen=True)
@@ -213,50 +213,106 @@ class Conversation:
     suspension: MessagingSuspension | None  # the viewer's suspension in force (its id and end only)
 
 
+@functools.cache
+def _conversation_sql() -> str:
+    """The conversation page's one query, written out once from the models' tables and columns.
+
+    The ORM spent ~5 ms of CPU building this query (eight subqueries and annotations) for a
+    0.3 ms read, most of a 15 ms page; the SQL never changes, only its four parameters.
+    Subqueries run on the unique and primary-key indexes; the badge's sum on `messaging_part_unread`.
+    """
+
+    def table(model: Any) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    def columns(model: Any, names: Sequence[str], alias: str) -> str:
+        return ", ".join(f"{alias}.{connection.ops.quote_name(model._meta.get_field(n).column)}" for n in names)
+
+    user_model = Participant._meta.get_field("other").related_model
+    suspensions = (
+        f"FROM {table(MessagingSuspension)} s WHERE s.member_id = %s AND s.lifted_at IS NULL "
+        "AND (s.until IS NULL OR s.until > %s) ORDER BY s.created_at DESC, s.id DESC LIMIT 1"
+    )
+    # Only table and column names from the models are formatted in; every value is a parameter.
+    return (
+        f"SELECT {columns(Participant, _PARTICIPANT_ATTNAMES, 'p')}, t.last_message_id, "  # noqa: S608
+        f"{columns(user_model, _OTHER_ATTNAMES, 'u')}, "
+        f"EXISTS(SELECT 1 FROM {table(Block)} b WHERE (b.blocker_id = p.user_id AND b.blocked_id = p.other_id) "
+        "OR (b.blocker_id = p.other_id AND b.blocked_id = p.user_id)), "
+        f"EXISTS(SELECT 1 FROM {table(Preferences)} r WHERE r.user_id IN (p.user_id, p.other_id) "
+        "AND NOT r.read_receipts), "
+        f"(SELECT o.last_read_message_id FROM {table(Participant)} o WHERE o.thread_id = p.thread_id "
+        "AND o.user_id = p.other_id), "
+        f"(SELECT COALESCE(SUM(n.unread_count), 0) FROM {table(Participant)} n WHERE n.user_id = p.user_id "
+        "AND n.unread_count > 0 AND NOT n.muted), "
+        f"(SELECT s.id {suspensions}), (SELECT s.until {suspensions}) "
+        f"FROM {table(Participant)} p INNER JOIN {table(Thread)} t ON t.id = p.thread_id "
+        f"INNER JOIN {connection.ops.quote_name(user_model._meta.db_table)} u ON u.id = p.other_id "
+        "WHERE p.user_id = %s AND p.thread_id = %s"
+    )
+
+
+_PARTICIPANT_ATTNAMES = tuple(f.attname for f in Participant._meta.concrete_fields)
+# Model.from_db takes a subset of columns in the model's own field order.
+_OTHER_ATTNAMES = tuple(
+    f.attname
+    for f in Participant._meta.get_field("other").related_model._meta.concrete_fields
+    if f.name in _PERSON_FIELDS
+)
+
+
+def _from_db_value(model: Any, field: str, value: Any) -> Any:
+    """A column as the ORM would return it (SQLite hands back datetimes as text and booleans as 0/1)."""
+    target = model._meta.get_field(field)
+    for converter in connection.ops.get_db_converters(target.cached_col) + target.get_db_converters(connection):
+        value = converter(value, target.cached_col, connection)
+    return value
+
+
 def conversation_get(*, user_id: int, thread_id: int) -> Conversation:
     """The user's side of a thread with the thread, the other member, the block either way, both
     members' receipt settings, the other side's read pointer, the viewer's suspension and the nav
-    badge's sum: one query
-    (subqueries on the unique and primary-key indexes). NotAParticipant when it is not theirs."""
-    other_id = OuterRef("other_id")
-    suspended = MessagingSuspension.objects.in_force(now=timezone.now()).filter(member_id=user_id)
-    participant = (
-        Participant.objects.filter(user_id=user_id, thread_id=thread_id)
-        .select_related("thread", "other")
-        # Only what the page shows of the thread and the other member (fewer columns to build).
-        .only(*_PARTICIPANT_FIELDS, "thread__id", "thread__last_message_id", *(f"other__{f}" for f in _PERSON_FIELDS))
-        .annotate(
-            blocked=Exists(
-                Block.objects.filter(
-                    Q(blocker_id=user_id, blocked_id=other_id) | Q(blocker_id=other_id, blocked_id=user_id)
-                )
-            ),
-            receipts_off=Exists(Preferences.objects.filter(user_id=user_id, read_receipts=False))
-            | Exists(Preferences.objects.filter(user_id=other_id, read_receipts=False)),
-            other_read_up_to=Subquery(
-                Participant.objects.filter(thread_id=OuterRef("thread_id"), user_id=other_id).values(
-                    "last_read_message_id"
-                )[:1]
-            ),
-            unread_total=_unread_total_subquery(user_id=user_id),
-            suspension_id=Subquery(suspended.values("pk")[:1]),
-            suspension_until=Subquery(suspended.values("until")[:1]),
-        )
-        .first()
-    )
-    if participant is None:
+    badge's sum: one query. NotAParticipant when it is not theirs."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_conversation_sql(), [user_id, now, user_id, now, user_id, thread_id])
+        row = cursor.fetchone()
+    if row is None:
         raise NotAParticipant()
-    annotated: Any = participant
-    receipts = not annotated.receipts_off
+    width = len(_PARTICIPANT_ATTNAMES)
+    values = [
+        _from_db_value(Participant, Participant._meta.get_field(name).name, value)
+        for name, value in zip(_PARTICIPANT_ATTNAMES, row[:width], strict=True)
+    ]
+    participant = Participant.from_db(connection.alias, _PARTICIPANT_ATTNAMES, values)
+    last_message_id, rest = row[width], row[width + 1 :]
+    person, (blocked, receipts_off, other_read_up_to, unread_total, suspension_id, suspension_until) = (
+        rest[: len(_OTHER_ATTNAMES)],
+        rest[len(_OTHER_ATTNAMES) :],
+    )
+    user_model = Participant._meta.get_field("other").related_model
+    other = user_model.from_db(
+        connection.alias,
+        _OTHER_ATTNAMES,
+        [_from_db_value(user_model, name, value) for name, value in zip(_OTHER_ATTNAMES, person, strict=True)],
+    )
+    thread = Thread.from_db(connection.alias, ("id", "last_message_id"), (participant.thread_id, last_message_id))
+    Participant._meta.get_field("thread").set_cached_value(participant, thread)
+    Participant._meta.get_field("other").set_cached_value(participant, other)
+    receipts = not receipts_off
     return Conversation(
         participant=participant,
-        blocked=bool(annotated.blocked),
+        blocked=bool(blocked),
         receipts=receipts,
-        seen_up_to=annotated.other_read_up_to if receipts else None,
-        unread_total=int(annotated.unread_total),
+        seen_up_to=other_read_up_to if receipts else None,
+        unread_total=int(unread_total or 0),
         suspension=(
-            MessagingSuspension(pk=annotated.suspension_id, member_id=user_id, until=annotated.suspension_until)
-            if annotated.suspension_id is not None
+            MessagingSuspension(
+                pk=suspension_id,
+                member_id=user_id,
+                until=_from_db_value(MessagingSuspension, "until", suspension_until),
+            )
+            if suspension_id is not None
             else None
         ),
     )

@@ -97,12 +97,13 @@ def _check_not_suspended(*, user: User) -> None:
         raise MessagingSuspended(moderation_selectors.suspension_notice(suspension=suspension))
 
 
-def _check_can_message(*, user: User, other: User) -> None:
+def _check_can_message(*, user: User, other: User, blocked: bool | None = None) -> None:
+    """`blocked`: the block either way, when the caller has read it already."""
     if user.pk == other.pk:
         raise RecipientUnavailable("You can't message yourself.")
     if not other.is_active:
         raise RecipientUnavailable("This member can't receive messages.")
-    if selectors.block_exists_between(user_id=user.pk, other_id=other.pk):
+    if blocked if blocked is not None else selectors.block_exists_between(user_id=user.pk, other_id=other.pk):
         raise RecipientUnavailable("You can't message this member.")
 
 
@@ -229,10 +230,13 @@ def _rate_limit_hit(*, user_id: int) -> None:
 def message_send(*, sender: User, thread_id: int, body: object) -> Message:
     """Store a message, bump the recipient's unread counter in the same transaction, push after commit."""
     selectors.messaging_require_enabled()
-    participant = selectors.participant_get(user_id=sender.pk, thread_id=thread_id)
+    # One read for the participant, the other member, a block either way and a suspension in force.
+    conversation = selectors.conversation_get(user_id=sender.pk, thread_id=thread_id)
+    participant = conversation.participant
     text = message_clean_body(body)
-    _check_can_message(user=sender, other=participant.other)
-    _check_not_suspended(user=sender)
+    _check_can_message(user=sender, other=participant.other, blocked=conversation.blocked)
+    if conversation.suspension is not None:
+        raise MessagingSuspended(moderation_selectors.suspension_notice(suspension=conversation.suspension))
     _rate_limit_hit(user_id=sender.pk)
 
     message = Message(thread_id=thread_id, sender=sender, body=text)

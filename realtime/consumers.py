@@ -156,22 +156,24 @@ class NotificationsConsumer(PushConsumer):
         while True:
             await asyncio.sleep(interval * random.uniform(0.8, 1.0))  # noqa: S311 (spread, not crypto)
             await self.groups_join(self.joined)
-            await self._send_snapshot(only_if_changed=True)
+            await self._send_snapshot(only_if_changed=True, fresh_flags=False)
             await self.send_json({"type": "heartbeat", "interval": interval})
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Clients only listen; anything they send is ignored."""
 
     async def unread_refresh(self, event: dict[str, Any]) -> None:
-        await self._send_snapshot()
+        await self._send_snapshot(fresh_flags=bool(event.get("flags")))
 
     async def realtime_event(self, event: dict[str, Any]) -> None:
         await self.send_json({**event["data"], "type": event["event"]})
 
-    async def _send_snapshot(self, *, only_if_changed: bool = False) -> bool:
+    async def _send_snapshot(self, *, only_if_changed: bool = False, fresh_flags: bool = True) -> bool:
         """Send the badges (and changed flags) read from the database; False when it cannot be read."""
         try:
-            snapshot, flags = await database_read(selectors.notifications_state)(user=self.user)
+            snapshot, flags = await database_read(selectors.notifications_state)(
+                user=self.user, fresh_flags=fresh_flags
+            )
         except DatabaseError as exc:
             logger.warning("database unavailable, badges not refreshed: %s", str(exc).strip()[:200])
             return False

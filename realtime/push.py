@@ -9,12 +9,16 @@ their heartbeat. Other failures reach robust on_commit, which logs them with the
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+import os
+import threading
+from collections.abc import Coroutine, Iterable, Mapping
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers, get_channel_layer
 from django.db import transaction
 
 from core.outages import outage_of
@@ -27,29 +31,86 @@ EVENT = "realtime.event"
 logger = logging.getLogger(__name__)
 
 
+class _LayerLoop:
+    """One event loop per process, on a thread of its own, for hints sent from sync code (a request, a
+    task, a command) to a channel layer that crosses processes (Redis).
+
+    `async_to_sync` outside daphne starts a new event loop per call, and channels_redis keeps its
+    connections per loop, so every hint connected to Redis anew (3 connects per direct message in a
+    worker or a test). Inside daphne it hops onto the server's loop, which 1,000 sockets keep busy.
+    Here the layer's connections live as long as the process. Other layers (the in-memory one of
+    embedded mode keeps its queues on daphne's loop) still take `async_to_sync`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+        self._layer: Any = None
+        self._made_for: Any = None
+
+    def layer(self, shared: Any) -> Any:
+        """A layer of the same configuration that only this loop uses: the shared one's pools belong to
+        whoever flushes or closes it (a consumer, a test), and must not hold this loop's connections."""
+        with self._lock:
+            if self._made_for is not shared:
+                self._layer, self._made_for = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER), shared
+            return self._layer
+
+    def run[T](self, coroutine: Coroutine[Any, Any, T], *, timeout: float) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._running()).result(timeout=timeout)
+
+    def _running(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():  # a forked worker starts its own
+                self._loop, self._pid = asyncio.new_event_loop(), os.getpid()
+                threading.Thread(target=self._loop.run_forever, name="channel-layer-loop", daemon=True).start()
+            return self._loop
+
+
+_layer_loop = _LayerLoop()
+# A hint that cannot reach Redis in this long is dropped (logged): the sender's request must not hang.
+SEND_TIMEOUT_SECONDS = 10.0
+
+
+async def _send_all(layer: Any, groups: list[str], message: Mapping[str, Any]) -> list[BaseException | None]:
+    """Every group's send side by side (one round of network waits, not one per group)."""
+
+    async def send(group: str) -> None:
+        try:
+            await layer.group_send(group, dict(message))
+        except Exception:
+            # After a Redis restart the pool's first connection is a dead one: one more try gets a new one.
+            await layer.group_send(group, dict(message))
+
+    return await asyncio.gather(*(send(group) for group in groups), return_exceptions=True)
+
+
 def _send_now(groups: list[str], message: Mapping[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    for sent, group in enumerate(groups):
-        try:
-            try:
-                async_to_sync(layer.group_send)(group, dict(message))
-            except Exception:
-                # After a Redis restart the pool's first connection is a dead one: one more try gets a new one.
-                async_to_sync(layer.group_send)(group, dict(message))
-        except Exception as exc:
-            if outage_of(exc) is None and not isinstance(exc, OSError):
-                raise
-            # The outage itself: the other groups would fail the same way, each after its own connect attempt.
-            logger.warning(
-                "channel layer unavailable: %s hint to %d group(s) dropped (%s: %s)",
-                message.get("type"),
-                len(groups) - sent,
-                type(exc).__name__,
-                str(exc).strip().splitlines()[0] if str(exc).strip() else "",
-            )
-            return
+    try:
+        if not type(layer).__module__.startswith("channels_redis."):
+            outcomes = async_to_sync(_send_all)(layer, groups, message)
+        else:
+            own = _layer_loop.layer(layer)
+            outcomes = _layer_loop.run(_send_all(own, groups, message), timeout=SEND_TIMEOUT_SECONDS)
+    except TimeoutError as timeout:
+        outcomes = [timeout] * len(groups)
+    failures = [outcome for outcome in outcomes if outcome is not None]
+    for failure in failures:
+        if outage_of(failure) is None and not isinstance(failure, OSError):
+            raise failure
+    if failures:
+        first = failures[0]
+        logger.warning(
+            "channel layer unavailable: %s hint to %d group(s) dropped (%s: %s)",
+            message.get("type"),
+            len(failures),
+            type(first).__name__,
+            str(first).strip().splitlines()[0] if str(first).strip() else "",
+        )
 
 
 def group_send_on_commit(*, groups: Iterable[str], message: Mapping[str, Any]) -> None:
@@ -65,8 +126,9 @@ def badges_refresh(*, user_ids: Iterable[int] = (), groups: Iterable[str] = ()) 
 
 
 def everyone_refresh() -> None:
-    """Something global changed (a flag such as the direct-messaging switch): every socket re-reads."""
-    group_send_on_commit(groups=[BROADCAST_GROUP], message={"type": REFRESH})
+    """Something global changed (a flag such as the direct-messaging switch): every socket re-reads,
+    its flags fresh."""
+    group_send_on_commit(groups=[BROADCAST_GROUP], message={"type": REFRESH, "flags": True})
 
 
 def event_send(*, groups: Iterable[str], event: str, data: Mapping[str, int | str | None]) -> None:

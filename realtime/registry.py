@@ -34,6 +34,9 @@ class Badge:
 class Flag:
     name: str
     read: Callable[[], bool]  # read fresh: a socket outlives any per-process memo
+    # The per-process memo, for the frequent re-reads (a user's refresh, a heartbeat): a switch flip
+    # also sends everyone a refresh that reads fresh, so a memo at most a moment old is never kept.
+    cached: Callable[[], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,8 @@ def badge_register(
     _badges[name] = Badge(name=name, count=count, groups=groups)
 
 
-def flag_register(*, name: str, read: Callable[[], bool]) -> None:
-    _flags[name] = Flag(name=name, read=read)
+def flag_register(*, name: str, read: Callable[[], bool], cached: Callable[[], bool] | None = None) -> None:
+    _flags[name] = Flag(name=name, read=read, cached=cached)
 
 
 def topic_register(*, name: str, groups: Callable[..., Sequence[str]]) -> None:

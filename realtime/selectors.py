@@ -22,9 +22,12 @@ def unread_snapshot(*, user: Any) -> dict[str, Any]:
     return frame
 
 
-def notifications_state(*, user: Any) -> tuple[dict[str, Any], dict[str, bool]]:
-    """The flags (read fresh, first: badges may depend on them) and then the unread frame."""
-    flags = {flag.name: flag.read() for flag in registry.flags()}
+def notifications_state(*, user: Any, fresh_flags: bool = True) -> tuple[dict[str, Any], dict[str, bool]]:
+    """The flags (first: badges may depend on them) and then the unread frame. Flags are read fresh on
+    connect and when a switch flipped; a user's refresh or a heartbeat may take the process's memo."""
+    flags = {
+        flag.name: (flag.read() if fresh_flags or flag.cached is None else flag.cached()) for flag in registry.flags()
+    }
     return unread_snapshot(user=user), flags
 
 

@@ -81,7 +81,12 @@ else
   mode="embedded mode: one daphne process, in-memory channel layer, in-process scheduler"
 fi
 
-.venv/bin/daphne -b "$HOST" -p "$PORT" config.asgi:application &
+# On PostgreSQL, daphne (and only daphne) takes its connections from a pool: one thread per request.
+case "${DATABASE_URL:-}" in
+  postgres*) daphne_env=(env "DJANGO_DB_POOL_SIZE=${DJANGO_DB_POOL_SIZE:-16}") ;;
+  *) daphne_env=() ;;
+esac
+"${daphne_env[@]}" .venv/bin/daphne -b "$HOST" -p "$PORT" config.asgi:application &
 pids+=($!)
 
 cat <<MSG

@@ -128,3 +128,23 @@ def test_block_list_api_queries_are_constant(member, warm_switch, count, django_
     with django_assert_num_queries(BLOCK_API_QUERIES):
         response = client.get("/api/v1/messaging/blocks/")
     assert len(response.json()) == count
+
+
+# Session + user; the participant with the other member, a block either way and a suspension in force
+# (one read); the thread lock; the message; the thread's last message; the recipient's counter; the
+# sender's read pointer; the savepoint around it (inside the test's transaction).
+SEND_API_QUERIES = 10
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_sending_over_the_api_costs_the_same_however_long_the_thread(
+    member, warm_switch, count, django_assert_num_queries
+):
+    thread = _threads(member, 1)
+    for n in range(count):
+        services.message_send(sender=member, thread_id=thread.pk, body=f"more {n}")
+    client = APIClient()
+    client.force_login(member)
+    with django_assert_num_queries(SEND_API_QUERIES):
+        response = client.post(f"/api/v1/messaging/threads/{thread.pk}/messages/", {"body": "hi"}, format="json")
+    assert response.status_code == 201, response.content

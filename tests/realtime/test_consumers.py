@@ -140,6 +140,39 @@ async def test_a_flag_frame_follows_the_snapshot_only_when_the_flag_changed(prob
     await socket.disconnect()
 
 
+async def test_a_users_refresh_takes_the_flags_memo_and_a_switch_refresh_reads_them_fresh(probe):
+    """Every send refreshes two sockets and every heartbeat one: they read the process's memo of the
+    switch; a flip also refreshes everyone with `flags`, which reads fresh."""
+    reads = {"fresh": 0, "cached": 0}
+    memo = {"on": 1}
+
+    def fresh() -> bool:
+        reads["fresh"] += 1
+        return bool(probe["on"])
+
+    def cached() -> bool:
+        reads["cached"] += 1
+        return bool(memo["on"])
+
+    registry.flag_register(name="probe-switch", read=fresh, cached=cached)
+    member = await db(MemberFactory)()
+    socket, _ = await _open(member)
+    await socket.receive_json_from(TIMEOUT)
+    assert reads == {"fresh": 1, "cached": 0}  # connecting reads fresh
+
+    probe["on"] = 0  # flipped, but this process's memo has not seen it yet
+    await _committed(lambda: push.badges_refresh(user_ids=[member.pk]))
+    assert (await socket.receive_json_from(TIMEOUT))["type"] == "unread"
+    assert await socket.receive_nothing(0.3)  # the memo still says on
+    assert reads == {"fresh": 1, "cached": 1}
+
+    await _committed(push.everyone_refresh)
+    assert (await socket.receive_json_from(TIMEOUT))["type"] == "unread"
+    assert await socket.receive_json_from(TIMEOUT) == {"type": "probe-switch", "enabled": False}
+    assert reads == {"fresh": 2, "cached": 1}
+    await socket.disconnect()
+
+
 async def test_a_topic_event_reaches_the_sockets_of_its_groups_as_one_frame(probe):
     staff, member = await db(StaffFactory)(), await db(MemberFactory)()
     staff_socket, _ = await _open(staff)
