@@ -39,7 +39,7 @@ def test_postgres_and_redis_when_urls_are_set():
     )
     assert settings["db"] == "django.db.backends.postgresql"
     assert settings["layer"] == "channels_redis.core.RedisChannelLayer"
-    assert settings["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings["cache"] == "core.cache.SharedPoolRedisCache"
     assert settings["broker"] == "redis://127.0.0.1:6379/3"
     assert settings["eager"] is False
 
