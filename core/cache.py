@@ -10,7 +10,7 @@ reset themselves in a forked child), so the process shares them.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
@@ -20,18 +20,20 @@ _clients: dict[int, Any] = {}
 
 
 class SharedPoolRedisCacheClient(RedisCacheClient):
+    # Django's private attributes (_servers, _pool_class, ...) are not in its type stubs.
     def _get_connection_pool(self, write: bool) -> Any:
-        key = (self._servers[self._get_connection_pool_index(write)], self._pool_class)
+        this: Any = self
+        key = (this._servers[this._get_connection_pool_index(write)], this._pool_class)
         with _lock:
             if key not in _pools:
-                _pools[key] = self._pool_class.from_url(key[0], **self._pool_options)
+                _pools[key] = this._pool_class.from_url(key[0], **this._pool_options)
             return _pools[key]
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)
         with _lock:
             if id(pool) not in _clients:
-                _clients[id(pool)] = self._client(connection_pool=pool)
+                _clients[id(pool)] = cast(Any, self)._client(connection_pool=pool)
             return _clients[id(pool)]
 
 
