@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -173,6 +174,59 @@ def test_conversation_oldest_first_escaped_with_line_breaks_and_marked_read(othe
     assert "&lt;script&gt;alert(1)&lt;/script&gt;\nsecond line" in content  # pre-wrap keeps the break
     assert Participant.objects.get(thread=thread, user=other_member).unread_count == 0
     assert response.context["messages_unread"] == 0  # the nav badge on that very page
+
+
+def test_each_message_carries_the_actions_its_viewer_may_take(member_client, member, other_member, thread, settings):
+    from bs4 import BeautifulSoup
+    from django.utils import timezone
+
+    old = services.message_send(sender=member, thread_id=thread.pk, body="sent long ago")
+    Message.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    mine = services.message_send(sender=member, thread_id=thread.pk, body="mine <b>now</b>")
+    theirs = services.message_send(sender=other_member, thread_id=thread.pk, body="theirs")
+    gone = services.message_send(sender=member, thread_id=thread.pk, body="regretted")
+    services.message_delete(user=member, message_id=gone.pk)
+    services.message_edit(user=member, message_id=mine.pk, body="mine <b>now</b>, edited")
+
+    page = BeautifulSoup(member_client.get(_thread_url(thread)).content, "html.parser")
+    items = {int(str(li["data-message-id"])): li for li in page.select("ol.dm-messages > li[data-message-id]")}
+    assert list(items) == [old.pk, mine.pk, theirs.pk, gone.pk]  # oldest first
+
+    item = items[mine.pk]
+    assert item["id"] == f"m{mine.pk}"
+    assert "is-mine" in item["class"]
+    assert item.has_attr("data-mine")
+    assert _one(item, "[data-body]").get_text() == "mine <b>now</b>, edited"  # text, not markup
+    assert _one(item, "[data-edited]").get_text() == "(edited)"
+    assert _one(item, "strong").get_text() == "You"
+    assert _one(item, 'a[data-action="edit"]')["href"] == reverse("messaging:message_edit", args=[mine.pk])
+    delete = _one(item, 'form[data-action="delete"]')
+    assert delete["action"] == reverse("messaging:message_delete", args=[mine.pk])
+    assert _one(delete, 'input[name="csrfmiddlewaretoken"]')["value"]
+    assert _one(item, "time")["datetime"] == Message.objects.get(pk=mine.pk).created_at.isoformat()
+
+    assert items[old.pk].select_one('a[data-action="edit"]') is None  # past the edit window
+    assert items[old.pk].select_one('form[data-action="delete"]') is not None
+
+    item = items[theirs.pk]
+    assert "is-mine" not in item["class"]
+    assert not item.has_attr("data-mine")
+    assert _one(item, "strong").get_text() == other_member.name
+    assert [a["href"] for a in item.select("[data-actions] a")] == [
+        reverse("messaging:message_report", args=[theirs.pk])
+    ]
+
+    item = items[gone.pk]
+    assert "is-deleted" in item["class"]
+    assert _one(item, "[data-body]").get_text() == "Message deleted"
+    assert "regretted" not in str(item)
+    assert item.select_one("[data-actions]") is None
+
+
+def _one(node: Any, selector: str) -> Any:
+    found = node.select_one(selector)
+    assert found is not None, selector
+    return found
 
 
 def test_reply_form_sends_and_redirects(member_client, thread, other_member):
