@@ -6,9 +6,10 @@ changed since the socket's last snapshot; `{"type": <topic>, ...}` for per-objec
 `{"type": "heartbeat", "interval": seconds}` every REALTIME_HEARTBEAT_SECONDS.
 
 Sockets heal: the channel layer (Redis) can restart empty, fail over or be flushed, and then every
-group membership is gone. Each socket's heartbeat re-joins its groups and re-reads its badges from
-the database (sending a snapshot when they differ from the last one sent), so within one interval
-it is back in its groups and its badges are right, with no reload. A layer that cannot be reached
+group membership is gone. Each socket's heartbeat re-joins its groups when the layer may have lost
+them (realtime/layer_watch.py) and re-reads its badges from the database (sending a snapshot when they
+differ from the last one sent), so within an interval or two it is back in its groups and its badges
+are right, with no reload. A layer that cannot be reached
 never fails a handshake (the snapshot comes from the database) nor kills an open socket: receiving
 from it retries with backoff, and the heartbeat joins the groups once it is back. Browsers
 (static/js/notifications.js) reconnect with backoff and jitter when heartbeats stop.
@@ -32,6 +33,7 @@ from core.outages import SOCKET_CLOSE_TRY_AGAIN
 
 from . import app_settings, selectors
 from .db import database_read
+from .layer_watch import watch as layer_watch
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +128,7 @@ class NotificationsConsumer(PushConsumer):
         self.flags: dict[str, bool] | None = None
         self.last_snapshot: dict[str, Any] | None = None
         self.heartbeat: asyncio.Task[None] | None = None
+        self.joined_generation: int | None = None
         if self.user is None:
             await self.close()
             return
@@ -134,7 +137,9 @@ class NotificationsConsumer(PushConsumer):
         except DatabaseError:
             await self._try_again_later()
             return
-        await self.groups_join(self.joined)  # with the layer down: the heartbeat joins later
+        generation = await layer_watch.generation(self.channel_layer, max_age=app_settings.heartbeat_seconds() / 2)
+        if await self.groups_join(self.joined):  # with the layer down: the heartbeat joins later
+            self.joined_generation = generation
         await self.accept()
         if not await self._send_snapshot():
             await self.close(code=CLOSE_TRY_AGAIN)
@@ -155,7 +160,10 @@ class NotificationsConsumer(PushConsumer):
         interval = app_settings.heartbeat_seconds()
         while True:
             await asyncio.sleep(interval * random.uniform(0.8, 1.0))  # noqa: S311 (spread, not crypto)
-            await self.groups_join(self.joined)
+            # Re-join only when the layer may have lost the groups (realtime/layer_watch.py).
+            generation = await layer_watch.generation(self.channel_layer, max_age=interval / 2)
+            if generation != self.joined_generation and await self.groups_join(self.joined):
+                self.joined_generation = generation
             await self._send_snapshot(only_if_changed=True, fresh_flags=False)
             await self.send_json({"type": "heartbeat", "interval": interval})
 

@@ -133,3 +133,30 @@ async def test_a_handshake_with_redis_down_is_accepted_and_frames_resume_when_it
             await socket.disconnect()
         finally:
             redis.stop()
+
+
+async def test_heartbeats_do_not_rejoin_groups_the_layer_still_holds(probe, monkeypatch):  # noqa: F811
+    """Re-joining on every heartbeat was ~150 group_adds a second at 1,000 sockets; with Redis it only
+    happens once the layer lost its state (the flush above, a restart below)."""
+    layer = get_channel_layer()
+    if not type(layer).__module__.startswith("channels_redis."):
+        pytest.skip("the in-memory layer re-joins every heartbeat (free there); the check is Redis's")
+    staff = await db(StaffFactory)()
+    socket, _ = await _open(staff)
+    await socket.receive_json_from(TIMEOUT)
+    joins: list[str] = []
+    original = layer.group_add
+
+    async def counted(group, channel):
+        joins.append(group)
+        await original(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", counted)
+    beats = [await _frame_where(socket, lambda f: f["type"] == "heartbeat", HEARTBEAT * 3) for _ in range(4)]
+    assert len(beats) == 4
+    assert joins == []
+
+    await layer.flush()
+    await _event_gets_through(socket, within=HEARTBEAT * 6)
+    assert PROBE_GROUP in joins
+    await socket.disconnect()
