@@ -1,12 +1,13 @@
 """Has the channel layer lost its groups since this process's sockets joined them?
 
 Every notifications socket re-joined all its groups on every heartbeat, in case Redis had restarted
-empty, been flushed or failed over: with 1,000 sockets and a 20 s heartbeat that is ~150 `group_add`s a
-second in daphne's event loop, for a loss that almost never happens (measured: a DM's POST p95 went from
-43 to 70 ms with heartbeats on). Instead each process keeps a key in Redis under the layer's prefix (SET NX with a TTL of
-half the layer's group expiry) and checks it at most every half heartbeat: while the key is there, nothing was
-lost and memberships are younger than the expiry; when it is gone (restart, flush, failover, or the TTL
-ran out) the generation moves on and every socket re-joins at its next heartbeat.
+empty, been flushed or failed over: with 1,000 sockets and a 20 s heartbeat that is ~150 `group_add`s
+a second in daphne's event loop, for a loss that almost never happens (measured: a DM's POST p95 went
+from 43 to 70 ms with heartbeats on). Instead each process keeps a key in Redis under the layer's
+prefix (SET NX with a TTL of half the layer's group expiry) and checks it at most every half
+heartbeat: while the key is there, nothing was lost and memberships are younger than the expiry; when
+it is gone (restart, flush, failover, or the TTL ran out) the generation moves on and every socket
+re-joins at its next heartbeat.
 
 Other layers (the in-memory one of embedded mode, which tests flush) keep re-joining every time: it
 costs nothing there.
