@@ -13,7 +13,7 @@ import asyncio
 import logging
 import os
 import threading
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -73,31 +73,43 @@ _layer_loop = _LayerLoop()
 SEND_TIMEOUT_SECONDS = 10.0
 
 
-async def _send_all(layer: Any, groups: list[str], message: Mapping[str, Any]) -> list[BaseException | None]:
-    """Every group's send side by side (one round of network waits, not one per group)."""
+# Sends in flight at once from one trip: a sync batch may hint hundreds of conversation pages.
+SENDS_IN_FLIGHT = 16
 
-    async def send(group: str) -> None:
-        try:
-            await layer.group_send(group, dict(message))
-        except Exception:
-            # After a Redis restart the pool's first connection is a dead one: one more try gets a new one.
-            await layer.group_send(group, dict(message))
 
-    return await asyncio.gather(*(send(group) for group in groups), return_exceptions=True)
+async def _send_all(layer: Any, sends: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BaseException | None]:
+    """Every (group, message) side by side, a bounded number at a time (a round of network waits, not
+    one per group)."""
+    slots = asyncio.Semaphore(SENDS_IN_FLIGHT)
+
+    async def send(group: str, message: Mapping[str, Any]) -> None:
+        async with slots:
+            try:
+                await layer.group_send(group, dict(message))
+            except Exception:
+                # After a Redis restart the pool's first connection is a dead one: one more try gets a new one.
+                await layer.group_send(group, dict(message))
+
+    return await asyncio.gather(*(send(group, message) for group, message in sends), return_exceptions=True)
 
 
 def _send_now(groups: list[str], message: Mapping[str, Any]) -> None:
+    _send_each([(group, message) for group in groups])
+
+
+def _send_each(sends: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    """Every (group, message) in one trip to the channel layer."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not sends:
         return
     try:
         if not type(layer).__module__.startswith("channels_redis."):
-            outcomes = async_to_sync(_send_all)(layer, groups, message)
+            outcomes = async_to_sync(_send_all)(layer, sends)
         else:
             own = _layer_loop.layer(layer)
-            outcomes = _layer_loop.run(_send_all(own, groups, message), timeout=SEND_TIMEOUT_SECONDS)
+            outcomes = _layer_loop.run(_send_all(own, sends), timeout=SEND_TIMEOUT_SECONDS)
     except TimeoutError as timeout:
-        outcomes = [timeout] * len(groups)
+        outcomes = [timeout] * len(sends)
     failures = [outcome for outcome in outcomes if outcome is not None]
     for failure in failures:
         if outage_of(failure) is None and not isinstance(failure, OSError):
@@ -106,7 +118,7 @@ def _send_now(groups: list[str], message: Mapping[str, Any]) -> None:
         first = failures[0]
         logger.warning(
             "channel layer unavailable: %s hint to %d group(s) dropped (%s: %s)",
-            message.get("type"),
+            sends[0][1].get("type"),
             len(failures),
             type(first).__name__,
             str(first).strip().splitlines()[0] if str(first).strip() else "",
