@@ -19,6 +19,7 @@ from clubos.services.matching import normalize_text
 from clubos.services.sink import IngestResult, SyncedContact, SyncedMessage
 from clubos.types import Channel as ClubOSChannel
 from clubos.types import Direction as ClubOSDirection
+from core.db import rows_update
 
 from .. import live
 from ..models import (
@@ -233,6 +234,12 @@ def _signal_inbound(message_ids: list[int]) -> None:
             logger.error("inbound_messages_received receiver %r failed", receiver, exc_info=response)
 
 
+_TOUCHED_FIELDS = [
+    *("last_message_at", "last_message_preview", "last_message_channel", "unread_count"),
+    *("last_inbound_id", "status", "snoozed_until", "updated_at"),
+]
+
+
 def conversations_touch(*, messages: Sequence[InboxMessage]) -> None:
     """New stored messages move their (locked) conversations: latest message, unread, reopened.
 
@@ -264,14 +271,7 @@ def conversations_touch(*, messages: Sequence[InboxMessage]) -> None:
             conversation.snoozed_until = None
         conversation.updated_at = now
         touched[conversation.pk] = conversation
-    Conversation.objects.bulk_update(
-        touched.values(),
-        [
-            *("last_message_at", "last_message_preview", "last_message_channel", "unread_count"),
-            *("last_inbound_id", "status", "snoozed_until", "updated_at"),
-        ],
-        batch_size=500,
-    )
+    rows_update(rows=list(touched.values()), fields=_TOUCHED_FIELDS)
     ConversationEvent.objects.bulk_create(reopened, batch_size=500)
     live.conversation_pages_refresh(conversation_ids=list(touched))
     live.conversations_changed(conversation_ids=list(touched))  # open lists refetch: these move to the top
