@@ -77,15 +77,21 @@ def inbound_messages_accept(*, message_ids: Sequence[int]) -> dict[int, list[int
             bursts[conversation_id].append(pk)
     if bursts:
         wait = agent_settings_get().burst_wait_seconds
-        for conversation_id, ids in bursts.items():
-            transaction.on_commit(
-                lambda c=conversation_id, i=ids: current_app.signature(  # type: ignore[misc]
-                    PROCESS_TASK, kwargs={"conversation_id": c, "message_ids": i}
-                ).apply_async(countdown=wait)
-            )
+        queued = dict(bursts)
+        transaction.on_commit(lambda: _bursts_queue(queued, wait=wait))
+        for conversation_id in bursts:
             # Queued after the burst's task, so the insight normally sees its decision too.
             insight_refresh_request(conversation_id=conversation_id)
     return dict(bursts)
+
+
+def _bursts_queue(bursts: dict[int, list[int]], *, wait: int) -> None:
+    """One task per conversation, published over one producer: a sync batch brings hundreds at once."""
+    with current_app.producer_or_acquire() as producer:
+        for conversation_id, ids in bursts.items():
+            current_app.signature(
+                PROCESS_TASK, kwargs={"conversation_id": conversation_id, "message_ids": ids}
+            ).apply_async(countdown=wait, producer=producer)
 
 
 # --- Deciding on a burst -----------------------------------------------------------------------------------

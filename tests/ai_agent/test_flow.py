@@ -261,6 +261,41 @@ def test_a_sender_clubos_does_not_know_cannot_be_auto_answered(agent):
     assert (decision.decision, decision.reason) == ("suggested", "not_replyable")
 
 
+def test_a_batch_queues_one_task_per_conversation_after_commit_over_one_producer(agent, monkeypatch):
+    from celery.canvas import Signature
+
+    from config.celery import app
+
+    agent.burst_wait_seconds = 7
+    agent.save()
+    first, second = ConversationFactory.create_batch(2)
+    messages = [
+        InboxMessageFactory.create(conversation=conversation, body=f"question {n}")
+        for n, conversation in enumerate([first, first, second])
+    ]
+    queued: list[tuple[dict, int, object]] = []
+    monkeypatch.setattr(
+        Signature,
+        "apply_async",
+        lambda self, countdown, producer=None: queued.append((dict(self.kwargs), countdown, producer)),
+    )
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False  # as with Redis: for the workers
+    try:
+        with transaction.atomic():
+            services.inbound_messages_accept(message_ids=[m.pk for m in messages])
+            assert queued == []  # nothing before the commit
+    finally:
+        app.conf.task_always_eager = eager
+
+    bursts = [(kwargs, countdown) for kwargs, countdown, _ in queued if "message_ids" in kwargs]
+    assert sorted(bursts, key=lambda b: b[0]["conversation_id"]) == [
+        ({"conversation_id": first.pk, "message_ids": [messages[0].pk, messages[1].pk]}, 7),
+        ({"conversation_id": second.pk, "message_ids": [messages[2].pk]}, 7),
+    ]
+    producers = {id(producer) for kwargs, _, producer in queued if "message_ids" in kwargs and producer is not None}
+    assert len(producers) == 1  # one connection for the batch, not one per task
+
+
 # --- Send-time re-check ---------------------------------------------------------------------------------------
 
 
