@@ -10,7 +10,7 @@ their heartbeat. Other failures reach robust on_commit, which logs them with the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -28,28 +28,37 @@ logger = logging.getLogger(__name__)
 
 
 def _send_now(groups: list[str], message: Mapping[str, Any]) -> None:
+    _send_each([(group, message) for group in groups])
+
+
+def _send_each(sends: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    """Every (group, message) in one trip through async_to_sync (a thread and an event loop per trip)."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not sends:
         return
-    for sent, group in enumerate(groups):
-        try:
+
+    async def send_all() -> None:
+        for sent, (group, message) in enumerate(sends):
             try:
-                async_to_sync(layer.group_send)(group, dict(message))
-            except Exception:
-                # After a Redis restart the pool's first connection is a dead one: one more try gets a new one.
-                async_to_sync(layer.group_send)(group, dict(message))
-        except Exception as exc:
-            if outage_of(exc) is None and not isinstance(exc, OSError):
-                raise
-            # The outage itself: the other groups would fail the same way, each after its own connect attempt.
-            logger.warning(
-                "channel layer unavailable: %s hint to %d group(s) dropped (%s: %s)",
-                message.get("type"),
-                len(groups) - sent,
-                type(exc).__name__,
-                str(exc).strip().splitlines()[0] if str(exc).strip() else "",
-            )
-            return
+                try:
+                    await layer.group_send(group, dict(message))
+                except Exception:
+                    # After a Redis restart the pool's first connection is a dead one: one more try gets a new one.
+                    await layer.group_send(group, dict(message))
+            except Exception as exc:
+                if outage_of(exc) is None and not isinstance(exc, OSError):
+                    raise
+                # The outage itself: the other groups would fail the same way, each after its own connect attempt.
+                logger.warning(
+                    "channel layer unavailable: %s hint to %d group(s) dropped (%s: %s)",
+                    message.get("type"),
+                    len(sends) - sent,
+                    type(exc).__name__,
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+                )
+                return
+
+    async_to_sync(send_all)()
 
 
 def group_send_on_commit(*, groups: Iterable[str], message: Mapping[str, Any]) -> None:
@@ -75,3 +84,13 @@ def event_send(*, groups: Iterable[str], event: str, data: Mapping[str, int | st
     Sockets in the groups receive `{"type": event, **data}`; data holds ids (clients fetch the rest).
     """
     group_send_on_commit(groups=groups, message={"type": EVENT, "event": event, "data": dict(data)})
+
+
+def events_send(*, event: str, data_by_group: Mapping[str, Mapping[str, int | str | None]]) -> None:
+    """`event_send` to many groups, each with its own data (each conversation's page its own id): one
+    callback and one trip to the channel layer after commit, however many groups."""
+    sends = [
+        (group, {"type": EVENT, "event": event, "data": dict(data)}) for group, data in sorted(data_by_group.items())
+    ]
+    if sends:
+        transaction.on_commit(lambda: _send_each(sends), robust=True)
