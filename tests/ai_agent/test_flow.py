@@ -261,9 +261,10 @@ def test_a_sender_clubos_does_not_know_cannot_be_auto_answered(agent):
     assert (decision.decision, decision.reason) == ("suggested", "not_replyable")
 
 
-def test_a_batch_queues_one_task_per_conversation_after_commit_over_one_producer(agent, monkeypatch):
+def test_a_batch_queues_one_task_after_commit_which_a_worker_fans_out_per_conversation(agent, monkeypatch):
     from celery.canvas import Signature
 
+    from ai_agent import tasks
     from config.celery import app
 
     agent.burst_wait_seconds = 7
@@ -273,11 +274,11 @@ def test_a_batch_queues_one_task_per_conversation_after_commit_over_one_producer
         InboxMessageFactory.create(conversation=conversation, body=f"question {n}")
         for n, conversation in enumerate([first, first, second])
     ]
-    queued: list[tuple[dict, int, object]] = []
+    queued: list[tuple[str, dict, int | None, object]] = []
     monkeypatch.setattr(
         Signature,
         "apply_async",
-        lambda self, countdown, producer=None: queued.append((dict(self.kwargs), countdown, producer)),
+        lambda self, countdown=None, producer=None: queued.append((self.task, dict(self.kwargs), countdown, producer)),
     )
     eager, app.conf.task_always_eager = app.conf.task_always_eager, False  # as with Redis: for the workers
     try:
@@ -287,13 +288,23 @@ def test_a_batch_queues_one_task_per_conversation_after_commit_over_one_producer
     finally:
         app.conf.task_always_eager = eager
 
-    bursts = [(kwargs, countdown) for kwargs, countdown, _ in queued if "message_ids" in kwargs]
-    assert sorted(bursts, key=lambda b: b[0]["conversation_id"]) == [
-        ({"conversation_id": first.pk, "message_ids": [messages[0].pk, messages[1].pk]}, 7),
-        ({"conversation_id": second.pk, "message_ids": [messages[2].pk]}, 7),
+    # The sync's process publishes one task for the batch...
+    [(name, batch, countdown, _)] = queued
+    assert (name, countdown) == (services.QUEUE_TASK, None)
+    assert sorted(batch["bursts"]) == sorted(
+        [[first.pk, [messages[0].pk, messages[1].pk]], [second.pk, [messages[2].pk]]]
+    )
+    assert sorted(batch["insights"]) == sorted([first.pk, second.pk])
+    # ...and a worker turns it into each conversation's burst task (after the burst wait), then its insight.
+    queued.clear()
+    assert tasks.queue_bursts(**batch) == 4
+    assert [(name, kwargs, countdown) for name, kwargs, countdown, _ in queued[:2]] == [
+        (services.PROCESS_TASK, {"conversation_id": c, "message_ids": ids}, 7) for c, ids in batch["bursts"]
     ]
-    producers = {id(producer) for kwargs, _, producer in queued if "message_ids" in kwargs and producer is not None}
-    assert len(producers) == 1  # one connection for the batch, not one per task
+    assert [(name, kwargs["conversation_id"]) for name, kwargs, _, _ in queued[2:]] == [
+        (services.INSIGHT_TASK, c) for c in batch["insights"]
+    ]
+    assert len({id(producer) for *_, producer in queued if producer is not None}) == 1  # over one connection
 
 
 # --- Send-time re-check ---------------------------------------------------------------------------------------
