@@ -137,6 +137,8 @@ def main() -> None:
 
 def _measure(args, sandbox, demo, SyncState, InboxMessage, sync, session, settings):  # type: ignore[no-untyped-def]
     # 1. Full sync -----------------------------------------------------------------------------------
+    from clubos.app_settings import app_settings
+
     senders = sandbox.call("bulk_members", args.members) if args.members else None
     sandbox.call("bulk_seed", args.items, owner_id=demo.CLUB_LOCATION_ID, member_ids=senders)
     sandbox.call("set_latency", args.latency_ms / 1000)
@@ -155,7 +157,10 @@ def _measure(args, sandbox, demo, SyncState, InboxMessage, sync, session, settin
     print(f"full sync: {args.items} list items -> {result.summary_line()}")
     histories, searches = len(sandbox.requests("/action/FollowUp")), len(sandbox.requests("/action/UserSearch"))
     logins = len(sandbox.requests("/action/Login"))
-    print(f"  requests: {requests} ({histories} histories, {searches} searches, {logins} login)")
+    print(
+        f"  requests: {requests} ({histories} histories, {searches} searches, {logins} login), "
+        f"at most {sandbox.call('max_in_flight')} at once (CLUBOS_SYNC_CONCURRENCY {app_settings.SYNC_CONCURRENCY})"
+    )
     full_line = f"full sync {full:.2f} s wall (target < 15 s), {requests} requests, {cpu:.2f} s CPU"
     print(full_line)
 
