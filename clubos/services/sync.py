@@ -2,7 +2,7 @@
 
 One run at a time (lock.py); each batch of list items is written together with its owner's
 watermark in one transaction, so a run killed half-way leaves nothing half-done and the next run
-repeats the open batch."""
+repeats the open batch. ClubOS is read a batch ahead (a bounded pool) while a batch is stored."""
 
 from __future__ import annotations
 

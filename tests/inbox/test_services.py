@@ -75,8 +75,8 @@ def test_account_without_clubos_id_is_linked_only_on_same_name_and_email():
 
 
 def test_accounts_are_found_whatever_the_case_of_their_name_and_email_in_a_batch_of_many():
-    shouted = MemberFactory(display_name="", first_name="DANA", last_name="REYES", email="Dana@Members.Example")
-    accented = MemberFactory(
+    shouted = MemberFactory.create(display_name="", first_name="DANA", last_name="REYES", email="Dana@Members.Example")
+    accented = MemberFactory.create(
         display_name="Émile Zoë", first_name="Émile", last_name="Zoë", email="emile@members.example"
     )
     sink.ingest(
