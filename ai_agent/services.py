@@ -1,10 +1,10 @@
 """Writes of the AI agent: accept new inbound messages, decide on a burst, act on suggestions, refresh insights.
 
 Flow: inbox announces new inbound messages (inbox.signals.inbound_messages_received) → a pending
-Decision per message and, on commit, one task per conversation after the burst wait → the task
-classifies the burst once → `decision_finalize` re-checks every guardrail under the settings row lock
-and either queues the reply through inbox's one outbound path (author AI, key from the decision),
-leaves a suggestion for staff, or skips, always saying why.
+Decision per message and, on commit, one task per batch that a worker fans out into one task per
+conversation after the burst wait → the task classifies the burst once → `decision_finalize` re-checks
+every guardrail under the settings row lock and either queues the reply through inbox's one outbound
+path (author AI, key from the decision), leaves a suggestion for staff, or skips, always saying why.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 # Queued by name (tasks import services, never the other way round); AiAgentConfig.ready registers them.
 PROCESS_TASK = "ai_agent.tasks.process_burst"
 INSIGHT_TASK = "ai_agent.tasks.refresh_insight"
+QUEUE_TASK = "ai_agent.tasks.queue_bursts"
 CLAIM_LEASE = timedelta(minutes=5)
 BURST_MAX_MESSAGES = 5
 CONTEXT_MESSAGES = 6
@@ -52,7 +53,8 @@ class SuggestionNotOpen(Exception):
 
 @transaction.atomic
 def inbound_messages_accept(*, message_ids: Sequence[int]) -> dict[int, list[int]]:
-    """One pending Decision per new inbound member message; a task per conversation once this commits.
+    """One pending Decision per new inbound member message; once this commits, a task per conversation
+    (queued by one QUEUE_TASK for them all).
 
     Returns {conversation_id: [message ids]}. Calling it again for the same ids creates nothing and
     queues nothing new for messages already decided.
@@ -77,15 +79,29 @@ def inbound_messages_accept(*, message_ids: Sequence[int]) -> dict[int, list[int
             bursts[conversation_id].append(pk)
     if bursts:
         wait = agent_settings_get().burst_wait_seconds
-        for conversation_id, ids in bursts.items():
-            transaction.on_commit(
-                lambda c=conversation_id, i=ids: current_app.signature(  # type: ignore[misc]
-                    PROCESS_TASK, kwargs={"conversation_id": c, "message_ids": i}
-                ).apply_async(countdown=wait)
-            )
-            # Queued after the burst's task, so the insight normally sees its decision too.
-            insight_refresh_request(conversation_id=conversation_id)
+        # Insights after their bursts' tasks, so an insight normally sees its decision too.
+        insights = [c for c in bursts if _insight_due(conversation_id=c)]
+        payload = {"bursts": [[c, ids] for c, ids in bursts.items()], "insights": insights, "wait": wait}
+        # One task for the whole batch: a worker fans it out (a sync batch brings hundreds of conversations,
+        # and publishing each burst's task costs the sync ~0.5 ms of Celery).
+        transaction.on_commit(lambda: current_app.signature(QUEUE_TASK, kwargs=payload).apply_async())
     return dict(bursts)
+
+
+def bursts_queue(*, bursts: Sequence[tuple[int, list[int]]], insights: Sequence[int], wait: int) -> int:
+    """A batch's tasks, one per conversation (QUEUE_TASK, in a worker): its burst after the burst wait,
+    then the insights due. Published over one producer. Returns how many were queued."""
+    delay = app_settings.insight_debounce_seconds()
+    with current_app.producer_or_acquire() as producer:
+        for conversation_id, ids in bursts:
+            current_app.signature(
+                PROCESS_TASK, kwargs={"conversation_id": conversation_id, "message_ids": list(ids)}
+            ).apply_async(countdown=wait, producer=producer)
+        for conversation_id in insights:
+            current_app.signature(INSIGHT_TASK, kwargs={"conversation_id": conversation_id}).apply_async(
+                countdown=delay, producer=producer
+            )
+    return len(bursts) + len(insights)
 
 
 # --- Deciding on a burst -----------------------------------------------------------------------------------
@@ -355,11 +371,17 @@ def suggestion_discard(*, decision_id: int, user: User) -> Decision:
 # --- Insights ------------------------------------------------------------------------------------------
 
 
+def _insight_due(*, conversation_id: int) -> bool:
+    """True once per debounce window per conversation: one refresh per burst."""
+    delay = app_settings.insight_debounce_seconds()
+    return bool(cache.add(f"ai_agent:insight:{conversation_id}", 1, timeout=max(1, int(delay))))
+
+
 def insight_refresh_request(*, conversation_id: int) -> bool:
     """Refresh the conversation's insight once the debounce window has passed (one refresh per burst)."""
-    delay = app_settings.insight_debounce_seconds()
-    if not cache.add(f"ai_agent:insight:{conversation_id}", 1, timeout=max(1, int(delay))):
+    if not _insight_due(conversation_id=conversation_id):
         return False
+    delay = app_settings.insight_debounce_seconds()
     transaction.on_commit(
         lambda: current_app.signature(INSIGHT_TASK, kwargs={"conversation_id": conversation_id}).apply_async(
             countdown=delay

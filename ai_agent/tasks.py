@@ -15,6 +15,13 @@ def process_burst(conversation_id: int, message_ids: list[int]) -> str:
     return decision.decision if decision is not None else "nothing to do"
 
 
+@shared_task(name=services.QUEUE_TASK, acks_late=True)
+def queue_bursts(bursts: list[list], insights: list[int], wait: int) -> int:  # type: ignore[type-arg]
+    """Fan a batch's accepted messages out into their conversations' tasks (redelivery is harmless:
+    a burst task finds its decisions made)."""
+    return services.bursts_queue(bursts=[(c, ids) for c, ids in bursts], insights=insights, wait=wait)
+
+
 @shared_task(name=services.INSIGHT_TASK, acks_late=True)
 def refresh_insight(conversation_id: int) -> str:
     insight = services.insight_refresh(conversation_id=conversation_id)

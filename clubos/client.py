@@ -490,8 +490,14 @@ class ClubOSClient:
         return parsers.parse_followup_popup(text, tz=self.time_zone, member_id=member_id)
 
     def member_history(self, *, member_id: int) -> MemberHistory:
-        """The member's Direct contact popup: contact fields and follow-up log (newest first)."""
-        return self._call(lambda: self._popup(member_id).history)
+        """The member's Direct contact popup: contact fields and follow-up log (newest first). Read with the
+        lighter parser: only a send needs the popup's forms."""
+
+        def operation() -> MemberHistory:
+            text = self._xhr("POST", FOLLOW_UP, form=[("followUpUserId", str(member_id)), ("followUpType", "3")])
+            return parsers.parse_member_history(text, tz=self.time_zone, member_id=member_id)
+
+        return self._call(operation)
 
     def search_members(self, *, keyword: str) -> list[MemberSearchResult]:
         """ClubOS's user search (members, leads and staff). Names are not unique: confirm by email or phone."""

@@ -63,9 +63,7 @@ def readers_changed(*, user_ids: Sequence[int]) -> None:
 def conversation_pages_refresh(*, conversation_ids: Sequence[int]) -> None:
     """New messages in these conversations (a sync batch): their open pages refetch after commit. Lists
     hear it from `staff_inbox_changed`, once per batch rather than once per conversation."""
-    for conversation_id in conversation_ids:
-        push.event_send(
-            groups=[conversation_group(conversation_id)],
-            event=CONVERSATION_CHANGED,
-            data={"conversation_id": conversation_id},
-        )
+    push.events_send(
+        event=CONVERSATION_CHANGED,
+        data_by_group={conversation_group(c): {"conversation_id": c} for c in conversation_ids},
+    )

@@ -149,3 +149,13 @@ def event_send(*, groups: Iterable[str], event: str, data: Mapping[str, int | st
     Sockets in the groups receive `{"type": event, **data}`; data holds ids (clients fetch the rest).
     """
     group_send_on_commit(groups=groups, message={"type": EVENT, "event": event, "data": dict(data)})
+
+
+def events_send(*, event: str, data_by_group: Mapping[str, Mapping[str, int | str | None]]) -> None:
+    """`event_send` to many groups, each with its own data (each conversation's page its own id): one
+    callback and one trip to the channel layer after commit, however many groups."""
+    sends = [
+        (group, {"type": EVENT, "event": event, "data": dict(data)}) for group, data in sorted(data_by_group.items())
+    ]
+    if sends:
+        transaction.on_commit(lambda: _send_each(sends), robust=True)

@@ -2,17 +2,17 @@
 
 One run at a time (lock.py); each batch of list items is written together with its owner's
 watermark in one transaction, so a run killed half-way leaves nothing half-done and the next run
-repeats the open batch."""
+repeats the open batch. ClubOS is read a batch ahead (a bounded pool) while a batch is stored."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
@@ -65,8 +65,25 @@ class _MemberInfo:
     used_entries: set[int] = field(default_factory=set)
 
 
+@dataclass
+class _Lookup:
+    """What the pool learnt about one sender name: its ClubOS ids and, when there is exactly one, that
+    member's history (namesakes are left to member_for, which stops at the first whose history holds
+    the message)."""
+
+    ids: list[int]
+    searched: bool  # ClubOS was asked (not the stored NameLookup): to be stored
+    history: tuple[int, _MemberInfo] | None = None
+
+
 class _Run:
-    """The state of one sync run: caches so each member's history and each name is fetched once."""
+    """The state of one sync run: caches so each member's history and each name is fetched once.
+
+    ClubOS reads run in a pool of SYNC_CONCURRENCY threads, one lookup per sender name (search, then
+    history), a batch ahead of the one being stored: while the main thread writes batch k, the pool
+    reads the members batch k+1 needs. Every read takes one of SYNC_CONCURRENCY slots, so the main
+    thread's own reads (namesakes' histories) never push ClubOS past the setting either. Threads only
+    talk to ClubOS; the database, the lock lease and progress stay on the main thread."""
 
     def __init__(self, client: ClubOSClient, token: str, progress: ProgressCallback | None) -> None:
         self.client = client
@@ -77,37 +94,13 @@ class _Run:
         self.sink = message_sink()
         self.members: dict[int, _MemberInfo] = {}
         self.names: dict[str, list[int]] = {}
+        self.lookups: dict[str, Future[_Lookup]] = {}  # submitted to the pool, not collected yet
         self.renewed_at = time.monotonic()
+        self.slots = threading.BoundedSemaphore(app_settings.SYNC_CONCURRENCY)
         self.pool = ThreadPoolExecutor(max_workers=app_settings.SYNC_CONCURRENCY, thread_name_prefix="clubos-sync")
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def fetch_all[K, V](self, keys: Iterable[K], fetch: Callable[[K], V], done: Callable[[K, V], None]) -> None:
-        """`fetch` (ClubOS requests only: no database) for every key, at most SYNC_CONCURRENCY in flight;
-        `done` runs in this thread as each answer arrives (database writes, the lock lease, progress).
-        The first error stops the rest and is raised here."""
-        keys = list(keys)
-        if len(keys) <= 1 or app_settings.SYNC_CONCURRENCY == 1:
-            for key in keys:
-                done(key, fetch(key))
-            return
-        pending: dict[Future[V], K] = {}
-        queue = iter(keys)
-        try:
-            while True:
-                for key in islice(queue, app_settings.SYNC_CONCURRENCY - len(pending)):
-                    pending[self.pool.submit(fetch, key)] = key
-                if not pending:
-                    return
-                finished, _ = wait(pending, timeout=app_settings.SYNC_LOCK_SECONDS / 8, return_when=FIRST_COMPLETED)
-                self.keep_lock()
-                for future in finished:
-                    done(pending.pop(future), future.result())
-        finally:
-            for future in pending:
-                future.cancel()
-            wait(pending)
 
     def keep_lock(self) -> None:
         """Renew the lease well before it ends (slow ClubOS pages can make one batch take minutes)."""
@@ -156,49 +149,72 @@ class _Run:
         self.result.duplicates += listing.older + len(listing.items) - len(above)
         return _OwnerWork(owner, state, above, listing.skipped)
 
-    # names → ClubOS ids
+    # names → ClubOS ids → histories, in the pool
 
-    def resolve_names(self, names: set[str]) -> None:
-        keys = {name_key(n): n for n in names if name_key(n) not in self.names}
+    def lookups_start(self, items: list[InboxItem]) -> None:
+        """Queue the pool's reads for these items' senders: a search unless the stored NameLookup answers,
+        then the history of a name's only member. Items stored already need neither."""
+        known = self.sink.known_message_ids(ids=[i.message_id for i in items])
+        names = {name_key(i.sender_name): i.sender_name for i in items if i.message_id not in known}
+        keys = {key: name for key, name in names.items() if key not in self.names and key not in self.lookups}
         if not keys:
             return
         retry_after = timezone.now() - timedelta(seconds=app_settings.UNKNOWN_NAME_RETRY_SECONDS)
-        for lookup in NameLookup.objects.filter(name__in=list(keys)):
-            if lookup.member_ids or lookup.looked_up_at >= retry_after:
-                self.names[lookup.name] = lookup.member_ids
+        for stored in NameLookup.objects.filter(name__in=list(keys)):
+            if stored.member_ids or stored.looked_up_at >= retry_after:
+                self.names[stored.name] = stored.member_ids
+        for key, name in keys.items():
+            ids = self.names.get(key)
+            if ids is not None and (len(ids) != 1 or ids[0] in self.members):
+                continue  # nothing to read: unknown, namesakes (read on demand) or read already
+            self.lookups[key] = self.pool.submit(self.lookup, key, name, ids)
 
-        def search(key: str) -> list[int]:
-            results = with_retries(lambda: self.client.search_members(keyword=keys[key]))
-            return sorted({r.id for r in results if name_key(r.full_name) == key})
+    def lookup(self, key: str, name: str, ids: list[int] | None) -> _Lookup:
+        """One sender name's ClubOS reads (a pool thread: ClubOS only, no database)."""
+        searched = ids is None
+        if ids is None:
+            results = self.read(lambda: self.client.search_members(keyword=name))
+            ids = sorted({r.id for r in results if name_key(r.full_name) == key})
+        found = _Lookup(ids=ids, searched=searched)
+        if len(ids) == 1:
+            found.history = (ids[0], self.fetch_history(ids[0]))
+        return found
 
+    def lookups_finish(self, items: list[InboxItem]) -> None:
+        """Wait for the pool's reads these items need, renewing the lease meanwhile; keep what they found.
+        An error that stops the run is raised here, after what was learnt is stored."""
+        pending = {self.lookups[key]: key for key in {name_key(i.sender_name) for i in items} if key in self.lookups}
         found: list[NameLookup] = []
-
-        def searched(key: str, ids: list[int]) -> None:
-            self.names[key] = ids
-            found.append(NameLookup(name=key, found_ids=" ".join(map(str, ids)), looked_up_at=timezone.now()))
-
         try:
-            self.fetch_all([key for key in keys if key not in self.names], search, searched)
+            while pending:
+                finished, _ = wait(pending, timeout=app_settings.SYNC_LOCK_SECONDS / 8, return_when=FIRST_COMPLETED)
+                self.keep_lock()
+                for future in finished:
+                    key = pending.pop(future)
+                    del self.lookups[key]
+                    lookup = future.result()
+                    self.names[key] = lookup.ids
+                    if lookup.searched:
+                        found.append(
+                            NameLookup(name=key, found_ids=" ".join(map(str, lookup.ids)), looked_up_at=timezone.now())
+                        )
+                    if lookup.history is not None:
+                        self.store_history(*lookup.history)
         finally:  # what was learnt before an error is kept
             NameLookup.objects.bulk_create(
                 found, update_conflicts=True, unique_fields=["name"], update_fields=["found_ids", "looked_up_at"]
             )
 
-    def prefetch_histories(self, items: Iterable[InboxItem]) -> None:
-        """The histories this batch needs, fetched SYNC_CONCURRENCY at a time. Namesakes are left to
-        member_for, which stops at the first whose history holds the message."""
-        wanted: dict[int, None] = {}
-        for item in items:
-            candidates = self.names.get(name_key(item.sender_name), [])
-            if len(candidates) == 1 and candidates[0] not in self.members:
-                wanted[candidates[0]] = None
-        self.fetch_all(wanted, self.fetch_history, self.store_history)
+    def read[T](self, call: Callable[[], T]) -> T:
+        """A ClubOS read, with retries, in one of the SYNC_CONCURRENCY slots."""
+        with self.slots:
+            return with_retries(call)
 
     def fetch_history(self, member_id: int) -> _MemberInfo:
-        """One member's history (worker thread: ClubOS only). Errors that stop the run are raised."""
+        """One member's history (ClubOS only). Errors that stop the run are raised."""
         info = _MemberInfo()
         try:
-            info.history = with_retries(lambda: self.client.member_history(member_id=member_id))
+            info.history = self.read(lambda: self.client.member_history(member_id=member_id))
         except RUN_STOPPING_ERRORS:
             raise  # the whole run stops; the open batch is rolled back and retried next run
         except ClubOSBadRequest as exc:  # stale tokens: likely gone next run, so this member's items wait
@@ -211,7 +227,7 @@ class _Run:
         return info
 
     def store_history(self, member_id: int, info: _MemberInfo) -> None:
-        self.members[member_id] = info
+        self.members.setdefault(member_id, info)
         self.keep_lock()
         self.progress.members_done += 1
         # Namesakes can cost more than one history per name: the total grows with them.
@@ -245,9 +261,8 @@ class _Run:
         return unread_namesake
 
     def process_batch(self, work: _OwnerWork, batch: list[InboxItem], blocked_at: int | None) -> int | None:
-        self.resolve_names({item.sender_name for item in batch})
         known = self.sink.known_message_ids(ids=[i.message_id for i in batch])
-        self.prefetch_histories(item for item in batch if item.message_id not in known)
+        self.lookups_finish([item for item in batch if item.message_id not in known])
         by_member: dict[int | None, list[InboxItem]] = {}
         for item in batch:
             if item.message_id in known:
@@ -299,9 +314,16 @@ class _Run:
         self.progress.members_total = len({name_key(i.sender_name) for w in works for i in w.items})
         self.report()
         size = app_settings.SYNC_BATCH_SIZE
+        upcoming = [work.items[start : start + size] for work in works for start in range(0, len(work.items), size)]
+        if upcoming:
+            self.lookups_start(upcoming[0])
+        position = 0
         for work in works:
             blocked_at: int | None = None
             for start in range(0, len(work.items), size):
+                position += 1
+                if position < len(upcoming):  # the pool reads ahead while this batch is stored
+                    self.lookups_start(upcoming[position])
                 blocked_at = self.process_batch(work, work.items[start : start + size], blocked_at)
             SyncState.objects.filter(pk=work.state.pk).update(last_synced_at=timezone.now())
         return self.result

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,6 +20,7 @@ from clubos.services.matching import normalize_text
 from clubos.services.sink import IngestResult, SyncedContact, SyncedMessage
 from clubos.types import Channel as ClubOSChannel
 from clubos.types import Direction as ClubOSDirection
+from core.db import rows_update
 
 from .. import live
 from ..models import (
@@ -61,20 +63,34 @@ def _linkable(contact: SyncedContact) -> bool:
     return contact.clubos_id is not None and bool(contact.email or contact.phone)
 
 
-def _candidates_query(contact: SyncedContact) -> Q:
-    query = Q(email__iexact=contact.email) if contact.email else Q(pk__in=[])
-    first, _, last = contact.name.partition(" ")
-    return query | Q(display_name__iexact=contact.name) | Q(first_name__iexact=first, last_name__iexact=last)
-
-
 def _unlinked_accounts(contacts: Sequence[SyncedContact]) -> list[User]:
-    """Local accounts without a ClubOS id that could be any of these contacts: one query for a batch."""
-    query = Q(pk__in=[])
-    for contact in contacts:
-        query |= _candidates_query(contact)
+    """Local accounts without a ClubOS id that could be any of these contacts: one query for a batch.
+
+    A superset (same email, display name, or first and last name among the batch's), narrowed by
+    _confirmed_user; IN lists rather than one iexact per contact keep a 250-contact batch cheap."""
     if not contacts:
         return []
-    return list(User.objects.filter(query, clubos_member_id__isnull=True, is_active=True)[: 20 * len(contacts)])
+    # Both spellings: SQLite's LOWER() folds ASCII only, so "Émile" must also be looked up as written.
+    emails = {form for c in contacts if c.email for form in (c.email, c.email.lower())}
+    names = {form for c in contacts for form in (c.name, c.name.lower())}
+    firsts, lasts = set(), set()
+    for contact in contacts:
+        first, _, last = contact.name.partition(" ")
+        firsts |= {first, first.lower()}
+        lasts |= {last, last.lower()}
+    query = (
+        Q(email_lower__in=emails)
+        | Q(display_name_lower__in=names)
+        | Q(first_name_lower__in=firsts, last_name_lower__in=lasts)
+    )
+    return list(
+        User.objects.annotate(
+            email_lower=Lower("email"),
+            display_name_lower=Lower("display_name"),
+            first_name_lower=Lower("first_name"),
+            last_name_lower=Lower("last_name"),
+        ).filter(query, clubos_member_id__isnull=True, is_active=True)[: 20 * len(contacts)]
+    )
 
 
 def _confirmed_user(contact: SyncedContact, by_clubos_id: dict[int, User], unlinked: list[User]) -> User | None:
@@ -233,6 +249,12 @@ def _signal_inbound(message_ids: list[int]) -> None:
             logger.error("inbound_messages_received receiver %r failed", receiver, exc_info=response)
 
 
+_TOUCHED_FIELDS = [
+    *("last_message_at", "last_message_preview", "last_message_channel", "unread_count"),
+    *("last_inbound_id", "status", "snoozed_until", "updated_at"),
+]
+
+
 def conversations_touch(*, messages: Sequence[InboxMessage]) -> None:
     """New stored messages move their (locked) conversations: latest message, unread, reopened.
 
@@ -264,14 +286,7 @@ def conversations_touch(*, messages: Sequence[InboxMessage]) -> None:
             conversation.snoozed_until = None
         conversation.updated_at = now
         touched[conversation.pk] = conversation
-    Conversation.objects.bulk_update(
-        touched.values(),
-        [
-            *("last_message_at", "last_message_preview", "last_message_channel", "unread_count"),
-            *("last_inbound_id", "status", "snoozed_until", "updated_at"),
-        ],
-        batch_size=500,
-    )
+    rows_update(rows=list(touched.values()), fields=_TOUCHED_FIELDS)
     ConversationEvent.objects.bulk_create(reopened, batch_size=500)
     live.conversation_pages_refresh(conversation_ids=list(touched))
     live.conversations_changed(conversation_ids=list(touched))  # open lists refetch: these move to the top

@@ -261,6 +261,52 @@ def test_a_sender_clubos_does_not_know_cannot_be_auto_answered(agent):
     assert (decision.decision, decision.reason) == ("suggested", "not_replyable")
 
 
+def test_a_batch_queues_one_task_after_commit_which_a_worker_fans_out_per_conversation(agent, monkeypatch):
+    from celery.canvas import Signature
+
+    from ai_agent import tasks
+    from config.celery import app
+
+    agent.burst_wait_seconds = 7
+    agent.save()
+    first, second = ConversationFactory.create_batch(2)
+    messages = [
+        InboxMessageFactory.create(conversation=conversation, body=f"question {n}")
+        for n, conversation in enumerate([first, first, second])
+    ]
+    queued: list[tuple[str, dict, int | None, object]] = []
+    monkeypatch.setattr(
+        Signature,
+        "apply_async",
+        lambda self, countdown=None, producer=None: queued.append((self.task, dict(self.kwargs), countdown, producer)),
+    )
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False  # as with Redis: for the workers
+    try:
+        with transaction.atomic():
+            services.inbound_messages_accept(message_ids=[m.pk for m in messages])
+            assert queued == []  # nothing before the commit
+    finally:
+        app.conf.task_always_eager = eager
+
+    # The sync's process publishes one task for the batch...
+    [(name, batch, countdown, _)] = queued
+    assert (name, countdown) == (services.QUEUE_TASK, None)
+    assert sorted(batch["bursts"]) == sorted(
+        [[first.pk, [messages[0].pk, messages[1].pk]], [second.pk, [messages[2].pk]]]
+    )
+    assert sorted(batch["insights"]) == sorted([first.pk, second.pk])
+    # ...and a worker turns it into each conversation's burst task (after the burst wait), then its insight.
+    queued.clear()
+    assert tasks.queue_bursts(**batch) == 4
+    assert [(name, kwargs, countdown) for name, kwargs, countdown, _ in queued[:2]] == [
+        (services.PROCESS_TASK, {"conversation_id": c, "message_ids": ids}, 7) for c, ids in batch["bursts"]
+    ]
+    assert [(name, kwargs["conversation_id"]) for name, kwargs, _, _ in queued[2:]] == [
+        (services.INSIGHT_TASK, c) for c in batch["insights"]
+    ]
+    assert len({id(producer) for *_, producer in queued if producer is not None}) == 1  # over one connection
+
+
 # --- Send-time re-check ---------------------------------------------------------------------------------------
 
 

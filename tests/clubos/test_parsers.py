@@ -237,6 +237,54 @@ def test_a_member_whose_name_was_wiped_is_named_from_the_heading():
     assert (contact.first_name, contact.last_name) == ("Dana", "Reyes")
 
 
+_TRICKY_ENTRY = """<div class="followup-entry note-type-lead ">
+ <div class="followup-entry-date"><p>1/9/26 @ 10:15 PM</p><!-- by Nobody --><span> by</span> <b>Dana R.</b></div>
+ <div class="followup-entry-note"><!-- a comment --><img src="/images/general/icon_text.png"> first line <br/>
+   <i>second</i> &nbsp; line&#10;third<br><script>var x = "not text";</script><style>p {}</style>  &lt;ok&gt;
+   <pre>  kept
+   as is  </pre> 	 </div>
+</div>
+<div class="followup-entry"><div class="followup-entry-date"><p>1/9/26 @ 10:15 PM by Sam O.</p></div></div>
+<div class="followup-entry"><p>no date at all</p><div class="followup-entry-note">orphan</div></div>
+<div class="followup-entry note-type-lead ">
+ <div class="followup-entry-date">1/9/26 @ 09:00 PM by Dana R.</div>
+ <div class="followup-entry-note"><span><img src="/images/general/icon_email.png"></span>
+   &lt;div&gt;Hi&lt;br&gt;there&lt;/div&gt;</div>
+ <div class="followup-entry note-type-lead "><div class="followup-entry-date">1/9/26 @ 08:00 PM by Dana R.</div>
+ <div class="followup-entry-note">nested, no icon</div></div>
+</div>
+"""
+
+
+def _sandbox_popups() -> list[str]:
+    state = SandboxState(username="u", password="p", seed_inbox=sandbox_demo.seed_inbox)
+    session = state.new_session()
+    return [pages.followup_popup(state, session, state.people[m.clubos_id]) for m in demo.MEMBERS]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        sample("followup_popup.html"),
+        sample("followup_popup.html").replace('value="Dana"', 'value=""').replace('value="Reyes"', 'value=""'),
+        sample("followup_popup.html").replace('"dncStatus":"OK"', '"dncStatus":"DNC"'),
+        sample("followup_popup.html").replace('<div id="follow-up-log">', '<div id="follow-up-log">' + _TRICKY_ENTRY),
+        sample("followup_popup.html").replace('<div id="follow-up-log">', '<div id="no-log">'),
+        *_sandbox_popups(),
+    ],
+)
+def test_the_syncs_history_parser_reads_exactly_what_the_popup_parser_reads(html):
+    fast = parsers.parse_member_history(html, tz=CHICAGO, member_id=7)
+    assert fast == parsers.parse_followup_popup(html, tz=CHICAGO, member_id=7).history
+    assert fast.contact.first_name
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<div>nothing</div>", "<form id='saveFollowUpContact'></form>"])
+def test_a_history_without_the_popups_forms_is_a_protocol_error(html):
+    with pytest.raises(ClubOSProtocolError, match="follow-up popup"):
+        parsers.parse_member_history(html, tz=CHICAGO)
+
+
 def test_a_popup_without_its_forms_is_a_protocol_error():
     with pytest.raises(ClubOSProtocolError, match="follow-up popup"):
         parsers.parse_followup_popup("<div>nothing</div>", tz=CHICAGO)

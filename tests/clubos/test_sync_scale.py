@@ -4,6 +4,7 @@ only when they change. The timings are benchmarks/clubos_sync_bench.py's."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
@@ -12,8 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts import demo
 from clubos.models import StoredSession
+from clubos.sandbox.state import Person
 from clubos.services import session, sync
 from inbox.models import Contact, InboxMessage
+from inbox.services.ingest import clubos_message_sink
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,6 +70,48 @@ def test_history_and_search_requests_stay_within_the_concurrency_setting(
         assert clubos_sandbox.max_in_flight() == 1
     else:
         assert 2 <= clubos_sandbox.max_in_flight() <= concurrency
+
+
+def test_the_pool_reads_the_next_batchs_members_while_a_batch_is_stored(
+    clubos_sandbox, busy_club, settings, monkeypatch
+):
+    settings.CLUBOS_SYNC_BATCH_SIZE = 4  # 12 members: three batches need searches and histories, the rest none
+    histories_during_first_store: list[int] = []
+    ingest = clubos_message_sink.ingest
+
+    def slow_ingest(*, messages):
+        if not histories_during_first_store:
+            deadline = time.monotonic() + 10
+            while len(clubos_sandbox.requests("/action/FollowUp")) <= 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            histories_during_first_store.append(len(clubos_sandbox.requests("/action/FollowUp")))
+        return ingest(messages=messages)
+
+    monkeypatch.setattr(clubos_message_sink, "ingest", slow_ingest)
+    result = sync.clubos_sync_run()
+
+    assert result.summary_line() == "sync: fetched=60 new=60 duplicates=0 skipped=0 errors=0"
+    assert histories_during_first_store[0] > 4  # the second batch's members, read while the first was stored
+    assert _paths(clubos_sandbox)["/action/FollowUp"] == 12  # read ahead, never twice
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_namesakes_read_on_demand_share_the_concurrency_bound_with_the_read_ahead(
+    clubos_sandbox, busy_club, settings, concurrency
+):
+    settings.CLUBOS_SYNC_CONCURRENCY = concurrency
+    settings.CLUBOS_SYNC_BATCH_SIZE = 4
+    for member in busy_club[:6]:  # half the senders have a namesake: their histories are read one by one
+        person = clubos_sandbox.state.people[member]
+        clubos_sandbox.state.add_person(Person(member + 500_000, person.first_name, person.last_name))
+    clubos_sandbox.set_latency(0.03)
+
+    result = sync.clubos_sync_run()
+
+    assert result.summary_line() == "sync: fetched=60 new=60 duplicates=0 skipped=0 errors=0"
+    assert 1 <= clubos_sandbox.max_in_flight() <= concurrency
+    senders = set(Contact.objects.values_list("clubos_id", flat=True))
+    assert senders == set(busy_club)  # each message with the namesake who sent it
 
 
 def test_what_a_run_learns_is_reused_an_idle_poll_is_one_list_request(clubos_sandbox, busy_club):

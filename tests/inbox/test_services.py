@@ -74,6 +74,22 @@ def test_account_without_clubos_id_is_linked_only_on_same_name_and_email():
     assert Contact.objects.get().user != namesake
 
 
+def test_accounts_are_found_whatever_the_case_of_their_name_and_email_in_a_batch_of_many():
+    shouted = MemberFactory.create(display_name="", first_name="DANA", last_name="REYES", email="Dana@Members.Example")
+    accented = MemberFactory.create(
+        display_name="Émile Zoë", first_name="Émile", last_name="Zoë", email="emile@members.example"
+    )
+    sink.ingest(
+        messages=[
+            synced(message_id=50, clubos_id=61_000_100, name="Dana Reyes", email="dana@members.example"),
+            synced(message_id=51, clubos_id=61_000_101, name="Émile Zoë", email="EMILE@members.example"),
+            synced(message_id=52, clubos_id=61_000_102, name="Someone Else", email="else@members.example"),
+        ]
+    )
+    linked = dict(Contact.objects.values_list("clubos_id", "user_id"))
+    assert linked == {61_000_100: shouted.pk, 61_000_101: accented.pk, 61_000_102: None}
+
+
 def test_unknown_sender_becomes_a_contact_by_name_and_is_never_dropped():
     sink.ingest(messages=[synced(clubos_id=None, name="Mystery Person", snippet=True, message_id=30)])
     contact = Contact.objects.get()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 import pytest
@@ -33,3 +35,27 @@ def test_other_failures_keep_their_traceback(monkeypatch, caplog):
     [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert record.levelno == logging.ERROR
     assert record.exc_info is not None
+
+
+def test_many_groups_each_get_their_own_event_after_commit_and_none_on_rollback(monkeypatch):
+    received: list[tuple[str, dict]] = []
+    loops: set[int] = set()
+
+    class Recording:
+        async def group_send(self, group, message):
+            loops.add(id(asyncio.get_running_loop()))
+            received.append((group, message))
+
+    monkeypatch.setattr(push, "get_channel_layer", lambda: Recording())
+    with contextlib.suppress(RuntimeError), transaction.atomic():
+        push.events_send(event="probe.changed", data_by_group={"probe.1": {"probe_id": 1}})
+        raise RuntimeError("rolled back")
+    assert received == []
+
+    with transaction.atomic():
+        push.events_send(event="probe.changed", data_by_group={f"probe.{n}": {"probe_id": n} for n in (3, 1, 2)})
+        assert received == []
+    assert received == [
+        (f"probe.{n}", {"type": push.EVENT, "event": "probe.changed", "data": {"probe_id": n}}) for n in (1, 2, 3)
+    ]
+    assert len(loops) == 1  # one trip through async_to_sync for all of them
