@@ -319,6 +319,41 @@ class ReadState(models.Model):
         return f"{self.user} read {self.conversation_id} to {self.last_read_message_id}"
 
 
+class StaffBadge(models.Model):
+    """This staff member's badge entries have been built and are kept in step from then on.
+
+    Built on their first badge read (`staff_unread_count`); `badge_reconcile` maintains the entries of
+    every user with one, and `badges_rebuild` repairs them from the truth.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="inbox_badge"
+    )
+    built_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Inbox badge of {self.user_id}"
+
+
+class BadgeEntry(models.Model):
+    """This conversation counts in this staff member's badge now: it is unread for them, and open or theirs.
+
+    A copy of `ReadState` × `Conversation` kept so the badge is an index-only COUNT instead of an
+    anti-join over every open conversation; written only by `inbox.services.badges`.
+    """
+
+    # No index of its own: the unique (user, conversation) index leads with it.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "badge entries"
+        constraints = [models.UniqueConstraint(fields=["user", "conversation"], name="inbox_badge_entry_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} counts for {self.user_id}"
+
+
 class Note(models.Model):
     """An internal note: staff only, never sent to the member."""
 

@@ -16,6 +16,7 @@ from core.timefmt import club_time_format
 
 from .exceptions import ConversationNotFound, SavedReplyNotFound, StaffMemberNotFound
 from .models import (
+    BadgeEntry,
     Contact,
     Conversation,
     ConversationEvent,
@@ -27,6 +28,7 @@ from .models import (
     Priority,
     ReadState,
     SavedReply,
+    StaffBadge,
 )
 
 
@@ -63,17 +65,28 @@ def _mine(user: Any) -> Q:
 
 
 def staff_unread_count(*, user: Any) -> int | None:
-    """The staff badge: conversations unread *for me* that are open or assigned to me (one COUNT).
+    """The staff badge: conversations unread *for me* that are open or assigned to me.
 
-    None for anyone who isn't inbox staff (members and anonymous visitors have no inbox badge).
+    One index-only COUNT of my badge entries (kept by `services.badges`); the first read of a new
+    staff member's badge builds them. None for anyone who isn't inbox staff (members and anonymous
+    visitors have no inbox badge).
     """
     if not getattr(user, "is_authenticated", False) or not user.is_inbox_staff:
         return None
-    return (
-        Conversation.objects.filter(Q(status=ConversationStatus.OPEN) | Q(assignee=user))
-        .filter(_unread_for(user))
-        .count()
-    )
+    entries, badges = BadgeEntry._meta.db_table, StaffBadge._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {entries} WHERE user_id = %s),"  # noqa: S608 (table names from the models)
+            f" EXISTS (SELECT 1 FROM {badges} WHERE user_id = %s)",
+            [user.pk, user.pk],
+        )
+        count, built = cursor.fetchone()
+    if built:
+        return int(count)
+    from .services.badges import badge_build  # the one write a read may need: a badge's first build
+
+    badge_build(user_id=user.pk)
+    return BadgeEntry.objects.filter(user_id=user.pk).count()
 
 
 # Up to this many matching messages, search keeps their conversation ids (a small hashed set); past it,

@@ -33,6 +33,7 @@ from ..models import (
     Priority,
     ReadState,
 )
+from .badges import badge_reconcile
 
 NOTE_MAX_LENGTH = 5000
 LABELS_MAX = 20
@@ -74,6 +75,7 @@ def _changed(conversation: Conversation, *fields: str) -> None:
     conversation.save(update_fields=[*fields, "updated_at"])
     live.conversation_changed(conversation_id=conversation.pk)
     if BADGE_FIELDS.intersection(fields):
+        badge_reconcile(conversation_ids=[conversation.pk])
         live.staff_inbox_changed()
 
 
@@ -287,6 +289,8 @@ def _mark_read(*, conversation: Conversation, user: User) -> bool:
         )
     )
     moved = after > before
+    if after != before:
+        badge_reconcile(conversation_ids=[locked.pk])
     if moved:
         event_record(conversation=locked, actor=user, kind=EventKind.READ, details={"from": before, "to": after})
         live.readers_changed(user_ids=[user.pk])
@@ -308,6 +312,7 @@ def conversation_mark_unread(*, conversation: Conversation, user: User) -> bool:
     before, after = _pointer_set(conversation=locked, user=user, message_id=previous)
     if before == after:
         return False
+    badge_reconcile(conversation_ids=[locked.pk])
     event_record(conversation=locked, actor=user, kind=EventKind.UNREAD, details={"from": before, "to": after})
     live.readers_changed(user_ids=[user.pk])
     return True

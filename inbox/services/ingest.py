@@ -35,6 +35,7 @@ from ..models import (
     message_preview,
 )
 from ..signals import inbound_messages_received
+from .badges import badge_reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +274,8 @@ def conversations_touch(*, messages: Sequence[InboxMessage]) -> None:
         batch_size=500,
     )
     ConversationEvent.objects.bulk_create(reopened, batch_size=500)
+    # Only inbound messages move what the badges count (the newest inbound message, reopening).
+    badge_reconcile(conversation_ids=[row.conversation_id for row in messages if row.direction == Direction.INBOUND])
     live.conversation_pages_refresh(conversation_ids=list(touched))
     live.conversations_changed(conversation_ids=list(touched))  # open lists refetch: these move to the top
 
