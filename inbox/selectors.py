@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection, models
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Func, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Lower
 
 from accounts.models import User
@@ -170,12 +170,14 @@ def conversation_list(
     """Conversations with messages, latest activity first, each row with what the list shows.
 
     A constant number of queries however many rows: the contact, its account and the assignee are
-    joined, `unread_for_me` is an EXISTS on the user's read pointer, and labels are one prefetch.
+    joined, `unread_for_me` is an EXISTS on the user's read pointer, and labels are one prefetch
+    (`label_list` on each row).
     """
     conversations = (
         Conversation.objects.filter(last_message_at__isnull=False)
         .select_related("contact", "contact__user", "assignee")
-        .prefetch_related("labels")
+        # to_attr: a plain list per row, without a related manager built for each of them.
+        .prefetch_related(Prefetch("labels", to_attr="label_list"))
         .annotate(unread_for_me=ExpressionWrapper(_unread_for(user), output_field=BooleanField()))
         .order_by("-last_message_at", "-pk")
     )
