@@ -153,6 +153,20 @@ def test_search_matches_name_phone_email_and_message_text(staff):
     assert found("nobody-matches-this") == []
 
 
+@pytest.mark.parametrize("as_set", [2000, 0], ids=["rare-word-as-a-set", "common-word-per-conversation"])
+def test_message_text_search_finds_the_same_conversations_by_either_plan(staff, as_set, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite searches with a plain match, one plan")
+    monkeypatch.setattr(selectors, "TEXT_MATCHES_AS_SET", as_set)  # 0: any estimate is "common"
+    sauna = [_inbound(name=f"Sam Sauna {n}", clubos_id=n + 1, body="The sauna is cold") for n in range(3)]
+    _inbound(name="Pat Pool", clubos_id=9, body="Is the pool open?")
+    found = selectors.conversation_list(user=staff, q="sauna")
+    assert {row.pk for row in found} == {c.pk for c in sauna}
+    assert ("to_tsvector" in str(found.query)) is (as_set == 0)  # checked per conversation, or a set of ids
+
+
 def test_keyset_pages_walk_every_row_once_without_counting(staff, django_assert_num_queries):
     base = datetime(2026, 1, 1, tzinfo=UTC)
     for n in range(7):  # two share a timestamp: the id breaks the tie
