@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 
 from core.validators import validate_no_control_characters
 
@@ -53,6 +53,11 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
+        indexes = [
+            # The conversation page's "other conversations of this person": the same email (any case) or phone.
+            models.Index(Upper("email"), name="contact_email_upper"),
+            models.Index(fields=["phone"], name="contact_phone"),
+        ]
         constraints = [
             # A sender ClubOS could not resolve is kept by name; one such contact per name. (An
             # integration source's contacts are keyed by external_id: two may share a name.)

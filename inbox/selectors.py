@@ -9,7 +9,19 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection, models
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Func, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Lower
 
 from accounts.models import User
@@ -300,12 +312,20 @@ def label_list() -> QuerySet[Label]:
     return Label.objects.all()
 
 
-def conversation_get(*, conversation_id: int) -> Conversation:
-    conversation = (
-        Conversation.objects.select_related("contact", "contact__user", "assignee").filter(pk=conversation_id).first()
+def conversation_get(*, conversation_id: int, reader: Any = None) -> Conversation:
+    """The conversation with its contact, linked account and assignee; with a `reader`, also how far they
+    have read, in the same query (`read_pointers[reader.pk]`, which `conversation_mark_read` then trusts)."""
+    conversations = Conversation.objects.select_related("contact", "contact__user", "assignee").filter(
+        pk=conversation_id
     )
+    if reader is not None:
+        pointer = ReadState.objects.filter(conversation=OuterRef("pk"), user=reader).values("last_read_message_id")
+        conversations = conversations.annotate(reader_pointer=Subquery(pointer[:1]))
+    conversation = conversations.first()
     if conversation is None:
         raise ConversationNotFound()
+    if reader is not None:
+        conversation.read_pointers = {reader.pk: getattr(conversation, "reader_pointer", None) or 0}  # type: ignore[attr-defined]
     return conversation
 
 

@@ -267,14 +267,21 @@ def conversation_mark_read(*, conversation: Conversation, user: User) -> bool:
     unread (for me, or still counted in the team's unread count).
 
     The team's `unread_count` (what the badge counted before per-staff pointers) is cleared as well.
-    Opening a conversation already read costs one SELECT: no transaction, no lock, no write.
+    Opening a conversation already read costs one SELECT (none when `conversation_get(reader=user)` read
+    my pointer with the row): no transaction, no lock, no write.
     """
     _require_staff(user)
     newest = conversation.last_inbound_id or 0
-    if conversation.unread_count == 0 and read_pointer_get(conversation_id=conversation.pk, user_id=user.pk) >= newest:
+    known: dict[int, int] = getattr(conversation, "read_pointers", {})  # read with the row (conversation_get)
+    pointer = known.get(user.pk)
+    if pointer is None and conversation.unread_count == 0:
+        pointer = read_pointer_get(conversation_id=conversation.pk, user_id=user.pk)
+    if conversation.unread_count == 0 and pointer is not None and pointer >= newest:
         return False
     moved = _mark_read(conversation=conversation, user=user)
     conversation.unread_count = 0
+    if known:
+        known.pop(user.pk, None)  # moved under the lock, possibly past `newest`: re-read if asked again
     return moved
 
 

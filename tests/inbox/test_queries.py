@@ -16,12 +16,12 @@ pytestmark = pytest.mark.django_db
 # assignees joined in, unread-for-me an EXISTS), their labels (one prefetch), the filter bar's labels and
 # sources.
 LIST_QUERIES = 9
-# Session, user, the conversation (contact, linked user and assignee joined), my read pointer (already
-# read: no write), the badge, the sync banner; the timeline: messages with their authors, notes with
+# Session, user, the conversation (contact, linked user and assignee joined, and my read pointer: already
+# read, no write), the badge, the sync banner; the timeline: messages with their authors, notes with
 # their authors, the notes' mentions, the audit events with their actors; the labels (each marked on
 # or off), the staff to assign to, the member's other conversations, the saved replies, and two for
 # the registered panels (the AI agent's recent decisions and insight).
-DETAIL_QUERIES = 16
+DETAIL_QUERIES = 15
 
 
 @pytest.fixture(autouse=True)
