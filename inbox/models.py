@@ -223,6 +223,12 @@ class Conversation(models.Model):
             models.Index(fields=["source", "-last_message_at"], name="conversation_source_latest"),
             models.Index(fields=["updated_at", "id"], name="conversation_updated"),
             models.Index(fields=["snoozed_until"], name="conversation_snoozed", condition=Q(status="snoozed")),
+            # The filter bar's "mine" count: my conversations that are not resolved, counted from the index.
+            models.Index(
+                fields=["assignee", "last_message_at"],
+                name="conversation_active_assignee",
+                condition=~Q(status="resolved"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -207,3 +207,21 @@ def test_filter_counts_per_status_and_for_me_in_one_query(staff, other_staff, dj
         "open": 1, "pending": 0, "snoozed": 1, "resolved": 1, "all": 3,
         "mine": 1, "unassigned": 0, "unread": 1,  # b: snoozed, not read by me; c is resolved
     }  # fmt: skip
+
+
+def test_mine_counts_assigned_and_mentioning_once_each_up_to_the_cap(staff, other_staff, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    conversations = [_inbound(name=f"Person {n}", clubos_id=n + 1) for n in range(5)]
+    Conversation.objects.filter(pk__in=[c.pk for c in conversations[:2]]).update(assignee=staff)
+    for conversation in conversations[1:3]:  # one of them also assigned to me: counted once
+        note = Note.objects.create(
+            conversation=conversation, author=other_staff, body="@me", created_at=datetime.now(UTC)
+        )
+        note.mentions.add(staff)
+    Conversation.objects.filter(pk=conversations[4].pk).update(status="resolved", assignee=staff)
+    assert selectors.conversation_filter_counts(user=staff)["mine"] == 3  # past the cap of 2: "2+"
+    Conversation.objects.filter(pk=conversations[0].pk).update(assignee=None)
+    assert selectors.conversation_filter_counts(user=staff)["mine"] == 2
+    Conversation.objects.filter(pk__in=[c.pk for c in conversations[:4]]).update(assignee=staff)
+    assert selectors.conversation_filter_counts(user=staff)["mine"] == 3  # by the assignments alone
+    assert selectors.count_label(3) == "2+"
