@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -253,3 +254,51 @@ def test_the_rebuild_is_on_the_beat_schedule(settings):
     settings.INBOX_BADGES_REBUILD_SECONDS = 300
     entry = beat_schedule()["inbox-badges-rebuild"]
     assert (entry["task"], entry["schedule"]) == (badges_rebuild_task.name, 300.0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_first_badge_read_waits_for_a_write_in_flight_and_counts_it(staff):
+    """Without the advisory lock the build reads a snapshot without the uncommitted message, while that
+    write's reconcile ran before the new badge existed: the new staff member's badge would miss it."""
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to test")
+    newcomer = as_user(StaffFactory())
+    reconciled, commit = threading.Event(), threading.Event()
+    counted: list[int | None] = []
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            with transaction.atomic():
+                clubos_message_sink.ingest(messages=[synced(clubos_id=1, name="Dana Reyes")])
+                reconciled.set()
+                commit.wait(timeout=10)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def first_read() -> None:
+        try:
+            counted.append(selectors.staff_unread_count(user=newcomer))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert reconciled.wait(timeout=10)
+    reader = threading.Thread(target=first_read)
+    reader.start()
+    reader.join(timeout=0.5)
+    assert reader.is_alive()  # waiting for the write to commit
+    commit.set()
+    writer.join(timeout=10)
+    reader.join(timeout=10)
+    assert not errors
+    assert counted == [1]
+    assert_exact(newcomer, staff)
