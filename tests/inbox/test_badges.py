@@ -302,3 +302,17 @@ def test_a_first_badge_read_waits_for_a_write_in_flight_and_counts_it(staff):
     assert not errors
     assert counted == [1]
     assert_exact(newcomer, staff)
+
+
+def test_the_rebuild_command_repairs_and_reports(built):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    staff, other = built
+    conversation = _inbound()
+    BadgeEntry.objects.filter(user=staff, conversation=conversation).delete()
+    out = StringIO()
+    call_command("inbox_badges_rebuild", stdout=out)
+    assert out.getvalue().strip() == "inbox_badges_rebuild: checked=2 added=1 removed=0 dropped=0"
+    assert_exact(staff, other)
