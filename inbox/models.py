@@ -175,6 +175,10 @@ class Label(models.Model):
         return self.name
 
 
+_STATUS_LABELS = dict(ConversationStatus.choices)
+_PRIORITY_LABELS = dict(Priority.choices)
+
+
 class ConversationQuerySet(models.QuerySet["Conversation"]):
     def with_unread(self) -> ConversationQuerySet:
         return self.filter(unread_count__gt=0)
@@ -233,6 +237,15 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"Conversation with {self.contact}"
+
+    # get_status_display() rebuilds a dict of the choices on each call; the list shows fifty rows a page.
+    @property
+    def status_label(self) -> str:
+        return str(_STATUS_LABELS.get(self.status, self.status))
+
+    @property
+    def priority_label(self) -> str:
+        return str(_PRIORITY_LABELS.get(self.priority, self.priority))
 
 
 class Direction(models.TextChoices):
