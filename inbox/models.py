@@ -360,22 +360,26 @@ class StaffBadge(models.Model):
 
 
 class BadgeEntry(models.Model):
-    """This conversation counts in this staff member's badge now: it is unread for them, and open or theirs.
+    """This conversation is unread for this staff member (and not resolved, or theirs); `counted`: it counts
+    in their badge (open, or assigned to them).
 
-    A copy of `ReadState` × `Conversation` kept so the badge is an index-only COUNT instead of an
-    anti-join over every open conversation; written only by `inbox.services.badges`.
+    A copy of `ReadState` × `Conversation` kept so the badge is an index-only COUNT, and the filter bar's
+    unread count a walk of my entries, instead of anti-joins over every conversation; written only by
+    `inbox.services.badges`.
     """
 
     # No index of its own: the unique (user, conversation) index leads with it.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    counted = models.BooleanField()
 
     class Meta:
         verbose_name_plural = "badge entries"
         constraints = [models.UniqueConstraint(fields=["user", "conversation"], name="inbox_badge_entry_unique")]
+        indexes = [models.Index(fields=["user"], condition=Q(counted=True), name="inbox_badge_entry_counted")]
 
     def __str__(self) -> str:
-        return f"{self.conversation_id} counts for {self.user_id}"
+        return f"{self.conversation_id} unread for {self.user_id}"
 
 
 class Note(models.Model):

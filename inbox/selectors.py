@@ -89,9 +89,9 @@ def staff_unread_count(*, user: Any) -> int | None:
     entries, badges = BadgeEntry._meta.db_table, StaffBadge._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {entries} WHERE user_id = %s),"  # noqa: S608 (table names from the models)
+            f"SELECT (SELECT COUNT(*) FROM {entries} WHERE user_id = %s AND counted = %s),"  # noqa: S608 (table names)
             f" EXISTS (SELECT 1 FROM {badges} WHERE user_id = %s)",
-            [user.pk, user.pk],
+            [user.pk, True, user.pk],
         )
         count, built = cursor.fetchone()
     if built:
@@ -99,7 +99,7 @@ def staff_unread_count(*, user: Any) -> int | None:
     from .services.badges import badge_build  # the one write a read may need: a badge's first build
 
     badge_build(user_id=user.pk)
-    return BadgeEntry.objects.filter(user_id=user.pk).count()
+    return BadgeEntry.objects.filter(user_id=user.pk, counted=True).count()
 
 
 # Up to this many matching messages, search keeps their conversation ids (a small hashed set); past it,
@@ -275,6 +275,10 @@ def conversation_filter_counts(*, user: Any) -> dict[str, int]:
     parts["mine"] = assigned.union(mentioning).order_by()
     parts["unassigned"] = active.filter(assignee__isnull=True)
     parts["unread"] = active.filter(_unread_for(user))
+    # Once my badge is built, my entries are every conversation unread for me and not resolved (or mine):
+    # walking them replaces an anti-join over every conversation not resolved (~70 ms at 100k when I have
+    # read nearly all of them).
+    unread_by_entries = active.filter(pk__in=BadgeEntry.objects.filter(user=user).values("conversation_id"))
     selects: list[str] = []
     params: list[Any] = []
 
@@ -285,7 +289,12 @@ def conversation_filter_counts(*, user: Any) -> dict[str, int]:
         return f"(SELECT COUNT(*) FROM ({sql}) AS capped_{name})"  # noqa: S608 (compiled by the ORM)
 
     for name, queryset in parts.items():
-        if name == "mine":
+        if name == "unread":
+            built = f"EXISTS (SELECT 1 FROM {StaffBadge._meta.db_table} WHERE user_id = %s)"  # noqa: S608
+            params.append(user.pk)
+            fast = capped("unread_entries", unread_by_entries)
+            selects.append(f"CASE WHEN {built} THEN {fast} ELSE {capped(name, queryset)} END")
+        elif name == "mine":
             # Past the cap with my assignments alone (the partial index, counted without the table), the
             # union is never read: PostgreSQL runs a CASE branch's subquery only when it is taken.
             enough = capped("assigned", assigned)

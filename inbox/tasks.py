@@ -56,4 +56,7 @@ def badges_rebuild() -> str:
     except DatabaseError as exc:
         logger.warning("badge rebuild skipped, the database is unavailable: %s", str(exc).strip()[:200])
         return "database unavailable"
-    return f"badges: checked={result.badges} added={result.added} removed={result.removed} dropped={result.dropped}"
+    return (
+        f"badges: checked={result.badges} added={result.added} removed={result.removed} flipped={result.flipped}"
+        f" dropped={result.dropped}"
+    )

@@ -39,25 +39,37 @@ logger = logging.getLogger(__name__)
 ADVISORY_LOCK_KEY = 0x1B0B_AD6E
 RECONCILE_BATCH = 500
 OPEN = str(ConversationStatus.OPEN.value)
+RESOLVED = str(ConversationStatus.RESOLVED.value)
 
 ENTRY = BadgeEntry._meta.db_table
 BADGE = StaffBadge._meta.db_table
 CONVERSATION = Conversation._meta.db_table
 READ_STATE = ReadState._meta.db_table
 
-# Conversation c counts in the badge of user {user}: the one rule, shared by every statement below.
-_COUNTS = f"""
+# The rules, over conversation c and staff member {user}; each statement below is built from them.
+# Kept: an inbound message past their read pointer, in a conversation not resolved or assigned to them.
+_KEPT = f"""
     c.last_inbound_id IS NOT NULL
-    AND (c.status = %s OR c.assignee_id = {{user}})
+    AND (c.status <> %s OR c.assignee_id = {{user}})
     AND NOT EXISTS (
         SELECT 1 FROM {READ_STATE} r
         WHERE r.conversation_id = c.id AND r.user_id = {{user}} AND r.last_read_message_id >= c.last_inbound_id
     )
 """  # noqa: S608 (table names from the models; values are parameters)
+# Counted in the badge (of the kept ones): open, or assigned to them. (CASE … = 1: a boolean on both backends.)
+_COUNTED = "((CASE WHEN c.status = %s OR c.assignee_id = {user} THEN 1 ELSE 0 END) = 1)"
 
 
-def _counts(user: str) -> str:
-    return _COUNTS.format(user=user)
+def _kept(user: str) -> str:
+    return _KEPT.format(user=user)
+
+
+def _counted(user: str) -> str:
+    return _COUNTED.format(user=user)
+
+
+# An entry's `counted` as its conversation says now (in UPDATEs of the entry table).
+_COUNTED_NOW = f"(SELECT {_counted(f'{ENTRY}.user_id')} FROM {CONVERSATION} c WHERE c.id = {ENTRY}.conversation_id)"  # noqa: S608
 
 
 def _lock(*, exclusive: bool) -> None:
@@ -83,28 +95,44 @@ def badge_reconcile(*, conversation_ids: Iterable[int]) -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("badge_reconcile runs inside the transaction that changed the conversations.")
     _lock(exclusive=False)
+    e_user = f"{ENTRY}.user_id"
     with connection.cursor() as cursor:
         for start in range(0, len(ids), RECONCILE_BATCH):
             batch = ids[start : start + RECONCILE_BATCH]
+            within = f"conversation_id IN ({_placeholders(batch)})"
             cursor.execute(
                 f"""
-                DELETE FROM {ENTRY} WHERE conversation_id IN ({_placeholders(batch)}) AND NOT EXISTS (
-                    SELECT 1 FROM {CONVERSATION} c, {BADGE} b
-                    WHERE c.id = {ENTRY}.conversation_id AND b.user_id = {ENTRY}.user_id
-                    AND {_counts(f"{ENTRY}.user_id")}
+                DELETE FROM {ENTRY} WHERE {within} AND NOT EXISTS (
+                    SELECT 1 FROM {CONVERSATION} c WHERE c.id = {ENTRY}.conversation_id AND {_kept(e_user)}
                 )
                 """,  # noqa: S608 (table names from the models; values are parameters)
-                [*batch, OPEN],
+                [*batch, RESOLVED],
+            )
+            cursor.execute(
+                f"UPDATE {ENTRY} SET counted = {_COUNTED_NOW} WHERE {within} AND counted <> {_COUNTED_NOW}",  # noqa: S608
+                [OPEN, *batch, OPEN],
             )
             cursor.execute(
                 f"""
-                INSERT INTO {ENTRY} (user_id, conversation_id)
-                SELECT b.user_id, c.id FROM {CONVERSATION} c, {BADGE} b
-                WHERE c.id IN ({_placeholders(batch)}) AND {_counts("b.user_id")}
+                INSERT INTO {ENTRY} (user_id, conversation_id, counted)
+                SELECT b.user_id, c.id, {_counted("b.user_id")} FROM {CONVERSATION} c, {BADGE} b
+                WHERE c.id IN ({_placeholders(batch)}) AND {_kept("b.user_id")}
                 AND NOT EXISTS (SELECT 1 FROM {ENTRY} e WHERE e.user_id = b.user_id AND e.conversation_id = c.id)
                 """,  # noqa: S608 (table names from the models; values are parameters)
-                [*batch, OPEN],
+                [OPEN, *batch, RESOLVED],
             )
+
+
+def _insert_missing(cursor: Any, *, user_id: int) -> int:
+    cursor.execute(
+        f"""
+        INSERT INTO {ENTRY} (user_id, conversation_id, counted)
+        SELECT %s, c.id, {_counted("%s")} FROM {CONVERSATION} c WHERE {_kept("%s")}
+        AND NOT EXISTS (SELECT 1 FROM {ENTRY} e WHERE e.user_id = %s AND e.conversation_id = c.id)
+        """,  # noqa: S608 (table names from the models; values are parameters)
+        [user_id, OPEN, user_id, RESOLVED, user_id, user_id, user_id],
+    )
+    return int(cursor.rowcount)
 
 
 @transaction.atomic
@@ -115,13 +143,7 @@ def badge_build(*, user_id: int) -> bool:
         return False
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {ENTRY} WHERE user_id = %s", [user_id])  # noqa: S608 (leftovers of a past role)
-        cursor.execute(
-            f"""
-            INSERT INTO {ENTRY} (user_id, conversation_id)
-            SELECT %s, c.id FROM {CONVERSATION} c WHERE {_counts("%s")}
-            """,  # noqa: S608 (table names from the models; values are parameters)
-            [user_id, OPEN, user_id, user_id],
-        )
+        _insert_missing(cursor, user_id=user_id)
     StaffBadge.objects.create(user_id=user_id, built_at=timezone.now())
     return True
 
@@ -131,33 +153,32 @@ class RebuildResult:
     badges: int = 0  # badges checked
     added: int = 0  # entries that were missing
     removed: int = 0  # entries that should not have been there
+    flipped: int = 0  # entries counted in the badge when they should not have been, or the reverse
     dropped: int = 0  # badges of people who no longer work the inbox
 
 
 @transaction.atomic
-def _badge_repair(*, user_id: int) -> tuple[int, int]:
+def _badge_repair(*, user_id: int) -> tuple[int, int, int]:
     _lock(exclusive=True)
+    e_user = f"{ENTRY}.user_id"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             DELETE FROM {ENTRY} WHERE user_id = %s AND NOT EXISTS (
-                SELECT 1 FROM {CONVERSATION} c WHERE c.id = {ENTRY}.conversation_id AND {_counts("%s")}
+                SELECT 1 FROM {CONVERSATION} c WHERE c.id = {ENTRY}.conversation_id AND {_kept(e_user)}
             )
             """,  # noqa: S608 (table names from the models; values are parameters)
-            [user_id, OPEN, user_id, user_id],
+            [user_id, RESOLVED],
         )
-        removed = cursor.rowcount
+        removed = int(cursor.rowcount)
         cursor.execute(
-            f"""
-            INSERT INTO {ENTRY} (user_id, conversation_id)
-            SELECT %s, c.id FROM {CONVERSATION} c WHERE {_counts("%s")}
-            AND NOT EXISTS (SELECT 1 FROM {ENTRY} e WHERE e.user_id = %s AND e.conversation_id = c.id)
-            """,  # noqa: S608 (table names from the models; values are parameters)
-            [user_id, OPEN, user_id, user_id, user_id],
+            f"UPDATE {ENTRY} SET counted = {_COUNTED_NOW} WHERE user_id = %s AND counted <> {_COUNTED_NOW}",  # noqa: S608
+            [OPEN, user_id, OPEN],
         )
-        added = cursor.rowcount
+        flipped = int(cursor.rowcount)
+        added = _insert_missing(cursor, user_id=user_id)
     StaffBadge.objects.filter(user_id=user_id).update(built_at=timezone.now())
-    return added, removed
+    return added, removed, flipped
 
 
 @transaction.atomic
@@ -176,10 +197,13 @@ def badges_rebuild() -> RebuildResult:
         _badges_drop(user_ids=gone)
         result.dropped = len(gone)
     for user_id in StaffBadge.objects.order_by("user_id").values_list("user_id", flat=True):
-        added, removed = _badge_repair(user_id=user_id)
+        added, removed, flipped = _badge_repair(user_id=user_id)
         result.badges += 1
         result.added += added
         result.removed += removed
-        if added or removed:  # every write path reconciles: a repair means one of them did not
-            logger.warning("inbox badge of user %s repaired: %s added, %s removed", user_id, added, removed)
+        result.flipped += flipped
+        if added or removed or flipped:  # every write path reconciles: a repair means one of them did not
+            logger.warning(
+                "inbox badge of user %s repaired: %s added, %s removed, %s flipped", user_id, added, removed, flipped
+            )
     return result

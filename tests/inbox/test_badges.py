@@ -22,21 +22,26 @@ from .factories import synced
 pytestmark = pytest.mark.django_db
 
 
-def _oracle(user) -> set[int]:
-    """What the badge counted before it had entries: open or mine, with an inbound message past my pointer."""
+def _unread_for(user):
     read = ReadState.objects.filter(
         conversation=OuterRef("pk"), user=user, last_read_message_id__gte=OuterRef("last_inbound_id")
     )
-    return set(
-        Conversation.objects.filter(Q(status="open") | Q(assignee=user))
-        .filter(last_inbound_id__isnull=False)
-        .exclude(Exists(read))
-        .values_list("pk", flat=True)
-    )
+    return Conversation.objects.filter(last_inbound_id__isnull=False).exclude(Exists(read))
+
+
+def _oracle(user) -> set[int]:
+    """What the badge counted before it had entries: open or mine, with an inbound message past my pointer."""
+    return set(_unread_for(user).filter(Q(status="open") | Q(assignee=user)).values_list("pk", flat=True))
+
+
+def _kept_oracle(user) -> set[int]:
+    """The entries kept: unread for me, and not resolved or mine."""
+    return set(_unread_for(user).filter(~Q(status="resolved") | Q(assignee=user)).values_list("pk", flat=True))
 
 
 def _entries(user) -> set[int]:
-    return set(BadgeEntry.objects.filter(user=user).values_list("conversation_id", flat=True))
+    """The conversations counted in my badge, by the entries."""
+    return set(BadgeEntry.objects.filter(user=user, counted=True).values_list("conversation_id", flat=True))
 
 
 def assert_exact(*users) -> None:
@@ -44,6 +49,8 @@ def assert_exact(*users) -> None:
         expected = _oracle(user)
         assert selectors.staff_unread_count(user=user) == len(expected)
         assert _entries(user) == expected
+        kept = set(BadgeEntry.objects.filter(user=user).values_list("conversation_id", flat=True))
+        assert kept == _kept_oracle(user)
 
 
 def _inbound(*, clubos_id: int = 1, name: str = "Dana Reyes", body: str = "Is the pool open?") -> Conversation:
@@ -201,16 +208,18 @@ def test_the_rebuild_repairs_a_corrupted_entry_table(built, caplog):
     _read(stray, staff)
     # A write path that forgot to reconcile, as the database would look after it:
     BadgeEntry.objects.filter(user=staff, conversation=lost).delete()
-    BadgeEntry.objects.create(user=staff, conversation=stray)
+    BadgeEntry.objects.create(user=staff, conversation=stray, counted=True)
+    BadgeEntry.objects.filter(user=other, conversation=stray).update(counted=False)
     Conversation.objects.filter(pk=kept.pk).update(status="resolved")  # behind the badges' back
     assert _entries(staff) != _oracle(staff)
 
     result = badges.badges_rebuild()
 
-    assert (result.badges, result.added, result.removed, result.dropped) == (2, 1, 3, 0)
+    assert (result.badges, result.added, result.removed, result.flipped, result.dropped) == (2, 1, 3, 1, 0)
     assert "repaired" in caplog.text
     assert_exact(staff, other)
-    assert badges.badges_rebuild().added == badges.badges_rebuild().removed == 0  # nothing left to repair
+    again = badges.badges_rebuild()
+    assert again.added == again.removed == again.flipped == 0  # nothing left to repair
 
 
 def test_the_rebuild_task_drops_badges_of_people_who_left_the_inbox_and_they_are_rebuilt_on_return(built):
@@ -314,5 +323,28 @@ def test_the_rebuild_command_repairs_and_reports(built):
     BadgeEntry.objects.filter(user=staff, conversation=conversation).delete()
     out = StringIO()
     call_command("inbox_badges_rebuild", stdout=out)
-    assert out.getvalue().strip() == "inbox_badges_rebuild: checked=2 added=1 removed=0 dropped=0"
+    assert out.getvalue().strip() == "inbox_badges_rebuild: checked=2 added=1 removed=0 flipped=0 dropped=0"
     assert_exact(staff, other)
+
+
+def test_the_filter_bars_unread_count_from_my_entries_agrees_with_the_anti_join(built, django_assert_num_queries):
+    staff, other = built
+    conversations = [_inbound(clubos_id=n + 1, name=f"Person {n}") for n in range(6)]
+    actions.conversation_status_set(conversation=conversations[0], actor=other, status="pending")
+    actions.conversation_snooze(conversation=conversations[1], actor=other, until=timezone.now() + timedelta(hours=1))
+    actions.conversation_status_set(conversation=conversations[2], actor=other, status="resolved")
+    actions.conversation_assign(conversation=conversations[2], actor=other, assignee=staff)  # resolved, mine
+    actions.conversation_assign(conversation=conversations[3], actor=other, assignee=other)
+    _read(conversations[4], staff)
+
+    def unread_active(user) -> int:
+        return len(_unread_for(user).filter(last_message_at__isnull=False).exclude(status="resolved"))
+
+    for user in (staff, other):
+        with django_assert_num_queries(1):
+            counts = selectors.conversation_filter_counts(user=user)
+        assert counts["unread"] == unread_active(user)
+    assert selectors.conversation_filter_counts(user=staff)["unread"] == 4  # pending, snoozed, theirs, one open
+    newcomer = as_user(StaffFactory())  # no badge yet: the anti-join answers, the same
+    assert selectors.conversation_filter_counts(user=newcomer)["unread"] == unread_active(newcomer) == 5
+    assert not StaffBadge.objects.filter(user=newcomer).exists()

@@ -15,5 +15,5 @@ class Command(BaseCommand):
         result = badges_rebuild()
         self.stdout.write(
             f"inbox_badges_rebuild: checked={result.badges} added={result.added} removed={result.removed}"
-            f" dropped={result.dropped}"
+            f" flipped={result.flipped} dropped={result.dropped}"
         )
