@@ -46,6 +46,12 @@ def beat_schedule() -> dict[str, dict[str, object]]:
             "schedule": inbox_settings.snooze_wake_seconds(),
             "options": {"expires": inbox_settings.snooze_wake_seconds()},
         },
+        # The staff badges' entries, repaired from the truth: a write that missed them is corrected here.
+        "inbox-badges-rebuild": {
+            "task": "inbox.tasks.badges_rebuild",
+            "schedule": inbox_settings.badges_rebuild_seconds(),
+            "options": {"expires": inbox_settings.badges_rebuild_seconds()},
+        },
     }
 
 

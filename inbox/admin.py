@@ -17,6 +17,7 @@ from .models import (
     SavedReply,
 )
 from .services import sources
+from .services.badges import badge_reconcile
 
 
 @admin.register(Contact)
@@ -31,6 +32,11 @@ class ConversationAdmin(admin.ModelAdmin):
     list_display = ("contact", "status", "assignee", "unread_count", "last_message_at")
     list_filter = ("status",)
     raw_id_fields = ("contact", "assignee")
+
+    def save_model(self, request: HttpRequest, obj: Conversation, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Status and assignee are editable here: the staff badges follow, in the admin's transaction.
+        badge_reconcile(conversation_ids=[obj.pk])
 
 
 @admin.register(InboxMessage)

@@ -55,3 +55,8 @@ def source_retry_backoff() -> float:
 def snooze_wake_seconds() -> float:
     """INBOX_SNOOZE_WAKE_SECONDS: how often beat reopens conversations whose snooze ran out (default 30)."""
     return max(1.0, float(_get("INBOX_SNOOZE_WAKE_SECONDS", 30.0)))
+
+
+def badges_rebuild_seconds() -> float:
+    """INBOX_BADGES_REBUILD_SECONDS: how often beat repairs the staff badges' entries from the truth (600)."""
+    return max(60.0, float(_get("INBOX_BADGES_REBUILD_SECONDS", 600.0)))

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 
 from core.validators import validate_no_control_characters
 
@@ -53,6 +53,11 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
+        indexes = [
+            # The conversation page's "other conversations of this person": the same email (any case) or phone.
+            models.Index(Upper("email"), name="contact_email_upper"),
+            models.Index(fields=["phone"], name="contact_phone"),
+        ]
         constraints = [
             # A sender ClubOS could not resolve is kept by name; one such contact per name. (An
             # integration source's contacts are keyed by external_id: two may share a name.)
@@ -170,6 +175,10 @@ class Label(models.Model):
         return self.name
 
 
+_STATUS_LABELS = dict(ConversationStatus.choices)
+_PRIORITY_LABELS = dict(Priority.choices)
+
+
 class ConversationQuerySet(models.QuerySet["Conversation"]):
     def with_unread(self) -> ConversationQuerySet:
         return self.filter(unread_count__gt=0)
@@ -218,10 +227,25 @@ class Conversation(models.Model):
             models.Index(fields=["source", "-last_message_at"], name="conversation_source_latest"),
             models.Index(fields=["updated_at", "id"], name="conversation_updated"),
             models.Index(fields=["snoozed_until"], name="conversation_snoozed", condition=Q(status="snoozed")),
+            # The filter bar's "mine" count: my conversations that are not resolved, counted from the index.
+            models.Index(
+                fields=["assignee", "last_message_at"],
+                name="conversation_active_assignee",
+                condition=~Q(status="resolved"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Conversation with {self.contact}"
+
+    # get_status_display() rebuilds a dict of the choices on each call; the list shows fifty rows a page.
+    @property
+    def status_label(self) -> str:
+        return str(_STATUS_LABELS.get(self.status, self.status))
+
+    @property
+    def priority_label(self) -> str:
+        return str(_PRIORITY_LABELS.get(self.priority, self.priority))
 
 
 class Direction(models.TextChoices):
@@ -317,6 +341,45 @@ class ReadState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.conversation_id} to {self.last_read_message_id}"
+
+
+class StaffBadge(models.Model):
+    """This staff member's badge entries have been built and are kept in step from then on.
+
+    Built on their first badge read (`staff_unread_count`); `badge_reconcile` maintains the entries of
+    every user with one, and `badges_rebuild` repairs them from the truth.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="inbox_badge"
+    )
+    built_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Inbox badge of {self.user_id}"
+
+
+class BadgeEntry(models.Model):
+    """This conversation is unread for this staff member (and not resolved, or theirs); `counted`: it counts
+    in their badge (open, or assigned to them).
+
+    A copy of `ReadState` × `Conversation` kept so the badge is an index-only COUNT, and the filter bar's
+    unread count a walk of my entries, instead of anti-joins over every conversation; written only by
+    `inbox.services.badges`.
+    """
+
+    # No index of its own: the unique (user, conversation) index leads with it.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    counted = models.BooleanField()
+
+    class Meta:
+        verbose_name_plural = "badge entries"
+        constraints = [models.UniqueConstraint(fields=["user", "conversation"], name="inbox_badge_entry_unique")]
+        indexes = [models.Index(fields=["user"], condition=Q(counted=True), name="inbox_badge_entry_counted")]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} unread for {self.user_id}"
 
 
 class Note(models.Model):

@@ -89,7 +89,7 @@ class ConversationRowSerializer(serializers.ModelSerializer):
 
     contact = ContactSerializer(read_only=True)
     assignee = AssigneeSerializer(read_only=True, allow_null=True)
-    labels = LabelSerializer(many=True, read_only=True)
+    labels = LabelSerializer(source="label_list", many=True, read_only=True)
     channel = serializers.CharField(source="last_message_channel", read_only=True)
     unread_for_me = serializers.BooleanField(read_only=True, help_text="An inbound message past my read pointer.")
 

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
-from .services import actions, outbound
+from .services import actions, badges, outbound
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +46,17 @@ def snoozes_wake() -> str:
         logger.warning("snooze wake skipped, the database is unavailable: %s", str(exc).strip()[:200])
         return "database unavailable"
     return f"snoozes: woke={woken}"
+
+
+@shared_task(name="inbox.tasks.badges_rebuild", ignore_result=True)
+def badges_rebuild() -> str:
+    """Beat: repair the staff badges' entries from the truth (every write keeps them; this catches a miss)."""
+    try:
+        result = badges.badges_rebuild()
+    except DatabaseError as exc:
+        logger.warning("badge rebuild skipped, the database is unavailable: %s", str(exc).strip()[:200])
+        return "database unavailable"
+    return (
+        f"badges: checked={result.badges} added={result.added} removed={result.removed} flipped={result.flipped}"
+        f" dropped={result.dropped}"
+    )

@@ -79,8 +79,8 @@ def _page(
 @staff_page
 @require_http_methods(["GET", "POST"])
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = selectors.conversation_get(conversation_id=conversation_id)
     user: User = request.user  # type: ignore[assignment]
+    conversation = selectors.conversation_get(conversation_id=conversation_id, reader=user)
     if request.method == "GET":
         actions.conversation_mark_read(conversation=conversation, user=user)
         return _page(request, conversation)
@@ -152,8 +152,8 @@ def conversation_act(request: HttpRequest, conversation_id: int) -> HttpResponse
 @require_GET
 def conversation_live(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """The timeline and the team state, for the open page to swap in (not a page of its own)."""
-    conversation = selectors.conversation_get(conversation_id=conversation_id)
     user: User = request.user  # type: ignore[assignment]
+    conversation = selectors.conversation_get(conversation_id=conversation_id, reader=user)
     # The page is open and the member wrote: it is read for me (as if I had reloaded).
     if request.GET.get("read") == "1":
         actions.conversation_mark_read(conversation=conversation, user=user)

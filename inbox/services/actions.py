@@ -33,6 +33,7 @@ from ..models import (
     Priority,
     ReadState,
 )
+from .badges import badge_reconcile
 
 NOTE_MAX_LENGTH = 5000
 LABELS_MAX = 20
@@ -74,6 +75,7 @@ def _changed(conversation: Conversation, *fields: str) -> None:
     conversation.save(update_fields=[*fields, "updated_at"])
     live.conversation_changed(conversation_id=conversation.pk)
     if BADGE_FIELDS.intersection(fields):
+        badge_reconcile(conversation_ids=[conversation.pk])
         live.staff_inbox_changed()
 
 
@@ -265,14 +267,21 @@ def conversation_mark_read(*, conversation: Conversation, user: User) -> bool:
     unread (for me, or still counted in the team's unread count).
 
     The team's `unread_count` (what the badge counted before per-staff pointers) is cleared as well.
-    Opening a conversation already read costs one SELECT: no transaction, no lock, no write.
+    Opening a conversation already read costs one SELECT (none when `conversation_get(reader=user)` read
+    my pointer with the row): no transaction, no lock, no write.
     """
     _require_staff(user)
     newest = conversation.last_inbound_id or 0
-    if conversation.unread_count == 0 and read_pointer_get(conversation_id=conversation.pk, user_id=user.pk) >= newest:
+    known: dict[int, int] = getattr(conversation, "read_pointers", {})  # read with the row (conversation_get)
+    pointer = known.get(user.pk)
+    if pointer is None and conversation.unread_count == 0:
+        pointer = read_pointer_get(conversation_id=conversation.pk, user_id=user.pk)
+    if conversation.unread_count == 0 and pointer is not None and pointer >= newest:
         return False
     moved = _mark_read(conversation=conversation, user=user)
     conversation.unread_count = 0
+    if known:
+        known.pop(user.pk, None)  # moved under the lock, possibly past `newest`: re-read if asked again
     return moved
 
 
@@ -287,6 +296,8 @@ def _mark_read(*, conversation: Conversation, user: User) -> bool:
         )
     )
     moved = after > before
+    if after != before:
+        badge_reconcile(conversation_ids=[locked.pk])
     if moved:
         event_record(conversation=locked, actor=user, kind=EventKind.READ, details={"from": before, "to": after})
         live.readers_changed(user_ids=[user.pk])
@@ -308,6 +319,7 @@ def conversation_mark_unread(*, conversation: Conversation, user: User) -> bool:
     before, after = _pointer_set(conversation=locked, user=user, message_id=previous)
     if before == after:
         return False
+    badge_reconcile(conversation_ids=[locked.pk])
     event_record(conversation=locked, actor=user, kind=EventKind.UNREAD, details={"from": before, "to": after})
     live.readers_changed(user_ids=[user.pk])
     return True

@@ -37,6 +37,7 @@ from ..models import (
     message_preview,
 )
 from ..signals import inbound_messages_received
+from .badges import badge_reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -288,6 +289,8 @@ def conversations_touch(*, messages: Sequence[InboxMessage]) -> None:
         touched[conversation.pk] = conversation
     rows_update(rows=list(touched.values()), fields=_TOUCHED_FIELDS)
     ConversationEvent.objects.bulk_create(reopened, batch_size=500)
+    # Only inbound messages move what the badges count (the newest inbound message, reopening).
+    badge_reconcile(conversation_ids=[row.conversation_id for row in messages if row.direction == Direction.INBOUND])
     live.conversation_pages_refresh(conversation_ids=list(touched))
     live.conversations_changed(conversation_ids=list(touched))  # open lists refetch: these move to the top
 

@@ -70,8 +70,9 @@ def test_resolved_and_not_mine_is_not_counted_but_assigned_to_me_counts_even_if_
     assert selectors.staff_unread_count(user=other_staff) == 1
 
 
-def test_badge_is_one_query(staff, django_assert_num_queries):
+def test_badge_is_one_query_once_built(staff, django_assert_num_queries):
     _inbound(name="A A", clubos_id=1)
+    assert selectors.staff_unread_count(user=staff) == 1  # the first read builds the badge's entries
     _inbound(name="B B", clubos_id=2)
     with django_assert_num_queries(1):
         assert selectors.staff_unread_count(user=staff) == 2
@@ -152,6 +153,20 @@ def test_search_matches_name_phone_email_and_message_text(staff):
     assert found("nobody-matches-this") == []
 
 
+@pytest.mark.parametrize("as_set", [2000, 0], ids=["rare-word-as-a-set", "common-word-per-conversation"])
+def test_message_text_search_finds_the_same_conversations_by_either_plan(staff, as_set, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite searches with a plain match, one plan")
+    monkeypatch.setattr(selectors, "TEXT_MATCHES_AS_SET", as_set)  # 0: any estimate is "common"
+    sauna = [_inbound(name=f"Sam Sauna {n}", clubos_id=n + 1, body="The sauna is cold") for n in range(3)]
+    _inbound(name="Pat Pool", clubos_id=9, body="Is the pool open?")
+    found = selectors.conversation_list(user=staff, q="sauna")
+    assert {row.pk for row in found} == {c.pk for c in sauna}
+    assert ("to_tsvector" in str(found.query)) is (as_set == 0)  # checked per conversation, or a set of ids
+
+
 def test_keyset_pages_walk_every_row_once_without_counting(staff, django_assert_num_queries):
     base = datetime(2026, 1, 1, tzinfo=UTC)
     for n in range(7):  # two share a timestamp: the id breaks the tie
@@ -192,3 +207,21 @@ def test_filter_counts_per_status_and_for_me_in_one_query(staff, other_staff, dj
         "open": 1, "pending": 0, "snoozed": 1, "resolved": 1, "all": 3,
         "mine": 1, "unassigned": 0, "unread": 1,  # b: snoozed, not read by me; c is resolved
     }  # fmt: skip
+
+
+def test_mine_counts_assigned_and_mentioning_once_each_up_to_the_cap(staff, other_staff, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    conversations = [_inbound(name=f"Person {n}", clubos_id=n + 1) for n in range(5)]
+    Conversation.objects.filter(pk__in=[c.pk for c in conversations[:2]]).update(assignee=staff)
+    for conversation in conversations[1:3]:  # one of them also assigned to me: counted once
+        note = Note.objects.create(
+            conversation=conversation, author=other_staff, body="@me", created_at=datetime.now(UTC)
+        )
+        note.mentions.add(staff)
+    Conversation.objects.filter(pk=conversations[4].pk).update(status="resolved", assignee=staff)
+    assert selectors.conversation_filter_counts(user=staff)["mine"] == 3  # past the cap of 2: "2+"
+    Conversation.objects.filter(pk=conversations[0].pk).update(assignee=None)
+    assert selectors.conversation_filter_counts(user=staff)["mine"] == 2
+    Conversation.objects.filter(pk__in=[c.pk for c in conversations[:4]]).update(assignee=staff)
+    assert selectors.conversation_filter_counts(user=staff)["mine"] == 3  # by the assignments alone
+    assert selectors.count_label(3) == "2+"
