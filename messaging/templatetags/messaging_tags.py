@@ -5,11 +5,12 @@ from datetime import datetime
 from typing import Any
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from core.html import UrlPattern, csrf_input
 
 from .. import selectors
 
@@ -61,26 +62,14 @@ def dm_message_items(context: template.Context, messages: Sequence[Any]) -> Safe
     by format_html; the body keeps its line breaks through CSS."""
     user_id = context["user"].pk
     edit_cutoff = context["edit_cutoff"]
-    csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', context.get("csrf_token", ""))
-    urls = {name: _UrlPattern(f"messaging:message_{name}") for name in ("edit", "delete", "report")}
+    csrf = csrf_input(context.get("csrf_token"))
+    urls = {name: UrlPattern(f"messaging:message_{name}") for name in ("edit", "delete", "report")}
     items = (_message_item(m, user_id=user_id, edit_cutoff=edit_cutoff, csrf=csrf, urls=urls) for m in messages)
     return mark_safe("".join(items))  # noqa: S308 (each item built with format_html)
 
 
-class _UrlPattern:
-    """One `reverse` per page, not per message: the URL of a sentinel id, with the id swapped in."""
-
-    SENTINEL = 918273645
-
-    def __init__(self, name: str) -> None:
-        self.prefix, _, self.suffix = reverse(name, args=[self.SENTINEL]).partition(str(self.SENTINEL))
-
-    def __call__(self, pk: int) -> str:
-        return f"{self.prefix}{int(pk)}{self.suffix}"
-
-
 def _message_item(
-    message: Any, *, user_id: int, edit_cutoff: datetime, csrf: SafeString, urls: dict[str, _UrlPattern]
+    message: Any, *, user_id: int, edit_cutoff: datetime, csrf: SafeString, urls: dict[str, UrlPattern]
 ) -> SafeString:
     mine = message.sender_id == user_id
     created = message.created_at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -32,6 +33,33 @@ def test_rows_show_contact_channel_snippet_time_status_assignee_labels_priority_
     for shown in ("SMS", "billing", "Urgent", "via webchat", f"→ {staff.name}", "data-clubtime", 'aria-label="Unread"'):
         assert shown in content, shown
     assert 'Open <span class="count">1</span>' in content
+
+
+def test_every_value_of_a_row_is_escaped_and_the_resolve_form_returns_to_the_same_list(staff_client, staff):
+    from bs4 import BeautifulSoup
+
+    clubos_message_sink.ingest(messages=[synced(clubos_id=1, name="<b>Ana</b> & co", body='hi "there" <x>')])
+    conversation = Conversation.objects.get()
+    conversation.labels.create(name='<img src=x onerror="alert(1)">')
+    staff.display_name = "<em>Sam</em>"
+    staff.save(update_fields=["display_name"])
+    Conversation.objects.filter(pk=conversation.pk).update(assignee=staff)
+    response = staff_client.get(LIST, {"q": "Ana", "status": "open"})
+    content = response.content.decode()
+    for raw in ("<b>Ana</b>", "<img src=x", "<em>Sam</em>", "<x>"):
+        assert raw not in content, raw
+    row: Any = BeautifulSoup(content, "html.parser").select_one(f'li[data-conversation-id="{conversation.pk}"]')
+    assert row is not None
+    assert row.select_one(".person-name").get_text() == "<b>Ana</b> & co"
+    assert row.select_one(".avatar").get_text() == "<"
+    assert row.select_one(".inbox-snippet").get_text() == 'hi "there" <x>'
+    assert [chip.get_text() for chip in row.select(".chip-label")] == ['<img src=x onerror="alert(1)">']
+    assert "→ <em>Sam</em>" in row.get_text()
+    form: Any = row.select_one("form[data-resolve]")
+    assert form["action"] == reverse("inbox:conversation_resolve", args=[conversation.pk])
+    assert form.select_one('input[name="csrfmiddlewaretoken"]')["value"]
+    assert form.select_one('input[name="next"]')["value"] == f"{LIST}?{response.context['query']}"
+    assert row["data-url"] == reverse("inbox:conversation_detail", args=[conversation.pk])
 
 
 def test_search_and_filters_narrow_the_rows(staff_client):
