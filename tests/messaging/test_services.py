@@ -179,6 +179,29 @@ def test_replying_reads_the_thread_for_the_sender(thread, member, other_member):
     assert _side(thread, member).unread_count == 1
 
 
+@pytest.mark.parametrize(
+    ("unread_before", "muted", "refreshed"),
+    [(0, False, {"recipient"}), (2, False, {"recipient", "sender"}), (2, True, {"recipient"})],
+)
+def test_a_send_refreshes_the_senders_badge_only_when_it_moves(
+    thread, member, other_member, monkeypatch, django_capture_on_commit_callbacks, unread_before, muted, refreshed
+):
+    from realtime.groups import user_group
+
+    for n in range(unread_before):
+        services.message_send(sender=other_member, thread_id=thread.pk, body=f"unread {n}")
+    Participant.objects.filter(thread=thread, user=member).update(muted=muted)
+    groups: list[str] = []
+    monkeypatch.setattr("realtime.push._send_now", lambda targets, message: groups.extend(targets))
+    before = selectors.messages_unread_count(user_id=member.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_send(sender=member, thread_id=thread.pk, body="reply")
+    names = {user_group(other_member.pk): "recipient", user_group(member.pk): "sender"}
+    assert {names[g] for g in groups if g in names} == refreshed
+    # Whenever the sender's badge is not refreshed, it did not move.
+    assert ("sender" in refreshed) == (selectors.messages_unread_count(user_id=member.pk) != before)
+
+
 @pytest.mark.parametrize("body", ["", "   \n\t ", "x" * 5001, None, 42])
 def test_empty_or_oversize_bodies_are_refused_with_a_message(thread, member, body):
     with pytest.raises(InvalidMessage) as error:
