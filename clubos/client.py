@@ -468,7 +468,13 @@ class ClubOSClient:
 
         return self._call(operation)
 
-    def inbox_list(self, *, owner_id: int, newer_than: int | None = None) -> InboxList:
+    def inbox_list(
+        self,
+        *,
+        owner_id: int,
+        newer_than: int | None = None,
+        count_rest: Callable[[str], tuple[int, int]] | None = None,
+    ) -> InboxList:
         """One owner's whole list, newest first. Selecting an owner (POST) returns its list; once selected,
         the cache-busted GET does: one list request either way. With `newer_than` (a watermark), items at
         or below it are not parsed (see parsers.parse_inbox_list)."""
@@ -480,7 +486,12 @@ class ClubOSClient:
             else:
                 text = self._xhr("GET", MESSAGES, params={"_": str(int(time.time() * 1000))})
             return parsers.parse_inbox_list(
-                text, owner_id=owner_id, now=datetime.now(UTC), tz=self.time_zone, newer_than=newer_than
+                text,
+                owner_id=owner_id,
+                now=datetime.now(UTC),
+                tz=self.time_zone,
+                newer_than=newer_than,
+                count_rest=count_rest,
             )
 
         return self._call(operation)

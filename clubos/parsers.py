@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from html import unescape
@@ -293,7 +293,7 @@ _NUMERIC_ID = re.compile(r'data-id="\s*\d+\s*"')
 _PARAGRAPH = re.compile(r"<p[\s>]")
 
 
-def _count_rest(rest: str) -> tuple[int, int]:
+def count_list_rest(rest: str) -> tuple[int, int]:
     """(complete items, broken items) in the rest of a list, without parsing it: an item counts as complete
     when it has what parse_inbox_item needs (a numeric id, a sender's name, a text). Each mark is found
     in one scan of the whole rest and bucketed by item, a few ms for 5,000 items."""
@@ -407,13 +407,20 @@ def parse_inbox_item_soup(chunk: str, *, now: datetime, tz: ZoneInfo) -> InboxIt
 
 
 def parse_inbox_list(
-    html: str, *, owner_id: int, now: datetime, tz: ZoneInfo, newer_than: int | None = None
+    html: str,
+    *,
+    owner_id: int,
+    now: datetime,
+    tz: ZoneInfo,
+    newer_than: int | None = None,
+    count_rest: Callable[[str], tuple[int, int]] | None = None,
 ) -> InboxList:
     """The Dashboard/messages fragment → InboxList (newest first, as served).
 
     With `newer_than` (a watermark), parsing stops at the first good item whose id is not above it: the
     list is newest first, so an idle poll reads only the first `<li>` of a 4 MB list. (A broken item
-    with a stray low id does not stop it.)
+    with a stray low id does not stop it.) The rest is counted by `count_rest` (default
+    `count_list_rest`; the sync passes one that remembers the count of a rest it has seen).
     """
     if not _LIST_MARKUP.search(html):
         # Not an empty list (that is a bare `<ul></ul>`) but some other page: never "nothing new".
@@ -427,7 +434,7 @@ def parse_inbox_list(
             # A good item at or below the watermark: everything after it is older. Count those without
             # parsing them, so a run reports what the list held: complete items as older, broken
             # ones as skipped (never as duplicates), every run.
-            complete, broken = _count_rest(html[end:])
+            complete, broken = (count_rest or count_list_rest)(html[end:])
             older, skipped = 1 + complete, skipped + broken
             break
         if item is None:

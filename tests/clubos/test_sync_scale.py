@@ -182,6 +182,44 @@ def test_malformed_items_are_skipped_never_duplicates_on_every_run(clubos_sandbo
     assert idle.summary_line() == "sync: fetched=64 new=0 duplicates=60 skipped=4 errors=0"
 
 
+def test_an_idle_polls_unchanged_tail_is_counted_once_and_stays_right(clubos_sandbox, busy_club, monkeypatch):
+    """The items below the watermark are counted on every run (skipped, never duplicates); an unchanged tail's
+    count is remembered, a changed one is counted again."""
+    from clubos import parsers
+
+    scans: list[int] = []
+    real = parsers.count_list_rest
+
+    def counted(rest: str) -> tuple[int, int]:
+        scans.append(len(rest))
+        return real(rest)
+
+    monkeypatch.setattr(parsers, "count_list_rest", counted)
+    clubos_sandbox.set_malformed_items(4)
+    sync.clubos_sync_run()
+    runs = [sync.clubos_sync_run() for _ in range(3)]
+    assert {run.summary_line() for run in runs} == {"sync: fetched=64 new=0 duplicates=60 skipped=4 errors=0"}
+    assert len(scans) == 1  # the three idle runs read one tail
+
+    clubos_sandbox.set_malformed_items(2)  # the tail changed: counted again, and right
+    assert sync.clubos_sync_run().summary_line() == "sync: fetched=62 new=0 duplicates=60 skipped=2 errors=0"
+    assert len(scans) == 2
+
+
+def test_with_the_cache_down_the_tail_is_still_counted(clubos_sandbox, busy_club, monkeypatch):
+    from django.core.cache import cache
+
+    clubos_sandbox.set_malformed_items(4)
+    sync.clubos_sync_run()
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    assert sync.clubos_sync_run().summary_line() == "sync: fetched=64 new=0 duplicates=60 skipped=4 errors=0"
+
+
 def test_contacts_are_written_only_when_they_change(clubos_sandbox, busy_club):
     sync.clubos_sync_run()
     assert Contact.objects.count() == 12
