@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from accounts.permissions import inbox_staff_required
 
 from . import charts, stats
 from .exceptions import InvalidStatsRange
 from .models import Channel
-
-View = Callable[..., HttpResponse]
-
-
-def staff_page(view: View) -> View:
-    """Signed in (else the sign-in page) and club staff (else 404: the page does not exist for members)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not getattr(request.user, "is_inbox_staff", False):
-            raise Http404("Page not found.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _day_label(day: Any) -> str:
@@ -81,7 +65,7 @@ def _duration(seconds: float | None) -> str:
     return f"{hours} h {minutes} min" if hours < 48 else f"{hours // 24} days"
 
 
-@staff_page
+@inbox_staff_required
 @require_GET
 def stats_page(request: HttpRequest) -> HttpResponse:
     try:
@@ -129,7 +113,7 @@ def _csv_safe(value: str | int) -> str | int:
     return value
 
 
-@staff_page
+@inbox_staff_required
 @require_GET
 def stats_export(request: HttpRequest) -> HttpResponse:
     try:

@@ -7,16 +7,14 @@ when its socket says the conversation changed (static/js/inbox_conversation.js).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.permissions import inbox_staff_required
 from core.exceptions import DomainError
 
 from . import panels, selectors
@@ -24,21 +22,6 @@ from .forms import ReplyForm
 from .forms_conversation import STATUS_CHOICES, ConversationActionForm
 from .models import Conversation, Priority
 from .services import actions, conversations
-
-View = Callable[..., HttpResponse]
-
-
-def staff_page(view: View) -> View:
-    """Anonymous → sign-in; members → 404; inbox staff → the page."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not getattr(request.user, "is_inbox_staff", False):
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _live_context(conversation: Conversation, user: User) -> dict[str, Any]:
@@ -76,7 +59,7 @@ def _page(
     return render(request, "inbox/conversation_detail.html", context, status=status)
 
 
-@staff_page
+@inbox_staff_required
 @require_http_methods(["GET", "POST"])
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -127,7 +110,7 @@ def _act(form: ConversationActionForm, conversation: Conversation, user: User) -
         conversations.message_retry(conversation=conversation, message_id=data["message"], author=user)
 
 
-@staff_page
+@inbox_staff_required
 @require_POST
 def conversation_act(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = selectors.conversation_get(conversation_id=conversation_id)
@@ -148,7 +131,7 @@ def conversation_act(request: HttpRequest, conversation_id: int) -> HttpResponse
     return redirect("inbox:conversation_detail", conversation_id=conversation.pk)
 
 
-@staff_page
+@inbox_staff_required
 @require_GET
 def conversation_live(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """The timeline and the team state, for the open page to swap in (not a page of its own)."""

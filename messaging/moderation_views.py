@@ -5,17 +5,16 @@ Club staff only: members get a 404 (the page does not exist for them), anonymous
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.permissions import inbox_staff_required
 
 from . import moderation, moderation_selectors
 from .exceptions import InvalidDecision, ModerationNotAllowed, ReportAlreadyDecided
@@ -25,28 +24,14 @@ from .moderation_forms import DecisionForm, LiftForm
 if TYPE_CHECKING:
     from accounts.models import User
 
-View = Callable[..., HttpResponse]
 REPORTS_PER_PAGE = 50
-
-
-def staff_page(view: View) -> View:
-    """Signed in (else the sign-in page) and club staff (else 404: members never learn the page exists)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not getattr(request.user, "is_inbox_staff", False):
-            raise Http404("Page not found.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _me(request: HttpRequest) -> User:
     return cast("User", request.user)
 
 
-@staff_page
+@inbox_staff_required
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ReportStatus.OPEN)
@@ -64,7 +49,7 @@ def _render_detail(request: HttpRequest, *, report_id: int, form: DecisionForm, 
     return render(request, "messaging/moderation/report_detail.html", context, status=status)
 
 
-@staff_page
+@inbox_staff_required
 @require_http_methods(["GET", "POST"])
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     if request.method == "GET":
@@ -94,7 +79,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     return redirect("moderation:report_list")
 
 
-@staff_page
+@inbox_staff_required
 @require_POST
 def suspension_lift(request: HttpRequest, suspension_id: int) -> HttpResponse:
     back = _report_url(request) or reverse("moderation:report_list")
