@@ -534,6 +534,29 @@ class FollowUpPopup:
     outcome_fields: FormFields  # form#followUpOutcomeForm serialised
 
 
+def _member_contact(
+    html: str, *, field: Callable[[str], str], first: str, last: str, member_id: int | None, invalid_mobile: bool
+) -> MemberContact:
+    """The popup's contact, whichever parser read its form fields (`field`: a field's value by name)."""
+    view_data = _view_data(html)
+    try:
+        found_id = int(field("followUpUser.tfoUserId") or view_data.get("followUpUserId") or 0)
+    except (TypeError, ValueError):
+        found_id = 0
+    mobile = field("followUpUser.mobilePhone")
+    dnc = ((view_data.get("phoneNumberMap") or {}).get("MOBILE") or {}).get("dncStatus", "OK")
+    return MemberContact(
+        member_id=found_id or member_id or 0,
+        first_name=first,
+        last_name=last,
+        email=field("followUpUser.email"),
+        mobile_phone=mobile,
+        home_phone=field("followUpUser.homePhone"),
+        work_phone=field("followUpUser.workPhone"),
+        can_text=bool(mobile) and not invalid_mobile and dnc == "OK",
+    )
+
+
 def parse_followup_popup(html: str, *, tz: ZoneInfo, member_id: int | None = None) -> FollowUpPopup:
     """The Direct contact popup → contact, history (newest first) and both forms, serialised."""
     soup = BeautifulSoup(html, PARSER)
@@ -549,23 +572,13 @@ def parse_followup_popup(html: str, *, tz: ZoneInfo, member_id: int | None = Non
         heading = soup.find(id="update-followup-popup-tab")
         name = heading.get_text(" ", strip=True).split(":", 1)[-1].strip() if heading else ""
         first, _, last = name.partition(" ")
-    view_data = _view_data(html)
-    try:
-        found_id = int(_input_value(contact_form, "followUpUser.tfoUserId") or view_data.get("followUpUserId") or 0)
-    except (TypeError, ValueError):
-        found_id = 0
-    mobile = _input_value(contact_form, "followUpUser.mobilePhone")
-    dnc = ((view_data.get("phoneNumberMap") or {}).get("MOBILE") or {}).get("dncStatus", "OK")
-    can_text = bool(mobile) and soup.select_one("span.invalidMobile") is None and dnc == "OK"
-    contact = MemberContact(
-        member_id=found_id or member_id or 0,
-        first_name=first,
-        last_name=last,
-        email=_input_value(contact_form, "followUpUser.email"),
-        mobile_phone=mobile,
-        home_phone=_input_value(contact_form, "followUpUser.homePhone"),
-        work_phone=_input_value(contact_form, "followUpUser.workPhone"),
-        can_text=can_text,
+    contact = _member_contact(
+        html,
+        field=lambda name: _input_value(contact_form, name),
+        first=first,
+        last=last,
+        member_id=member_id,
+        invalid_mobile=soup.select_one("span.invalidMobile") is not None,
     )
     entries: list[HistoryEntry] = []
     skipped = 0
@@ -671,25 +684,13 @@ def parse_member_history(html: str, *, tz: ZoneInfo, member_id: int | None = Non
         heading = _first(root, id="update-followup-popup-tab")
         text = " ".join(s.strip() for s in _strings(heading) if s.strip()) if heading is not None else ""
         first, _, last = text.split(":", 1)[-1].strip().partition(" ")
-    view_data = _view_data(html)
-    try:
-        found_id = int(
-            _lxml_input_value(contact_form, "followUpUser.tfoUserId") or view_data.get("followUpUserId") or 0
-        )
-    except (TypeError, ValueError):
-        found_id = 0
-    mobile = _lxml_input_value(contact_form, "followUpUser.mobilePhone")
-    dnc = ((view_data.get("phoneNumberMap") or {}).get("MOBILE") or {}).get("dncStatus", "OK")
-    can_text = bool(mobile) and _first(root, "span", cls="invalidMobile") is None and dnc == "OK"
-    contact = MemberContact(
-        member_id=found_id or member_id or 0,
-        first_name=first,
-        last_name=last,
-        email=_lxml_input_value(contact_form, "followUpUser.email"),
-        mobile_phone=mobile,
-        home_phone=_lxml_input_value(contact_form, "followUpUser.homePhone"),
-        work_phone=_lxml_input_value(contact_form, "followUpUser.workPhone"),
-        can_text=can_text,
+    contact = _member_contact(
+        html,
+        field=lambda name: _lxml_input_value(contact_form, name),
+        first=first,
+        last=last,
+        member_id=member_id,
+        invalid_mobile=_first(root, "span", cls="invalidMobile") is not None,
     )
     entries: list[HistoryEntry] = []
     skipped = 0
